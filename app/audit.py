@@ -1,0 +1,74 @@
+"""The audit log: who did what, when, with the state before and after. Append-only.
+
+There is deliberately no update or delete function here (and database triggers refuse both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.tables import AuditEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: an API key (id, name, role) or an operator tool (no key id)."""
+
+    name: str
+    role: str
+    key_id: int | None = None
+
+
+def now() -> datetime:
+    """The current time in UTC (every stored timestamp is UTC)."""
+    return datetime.now(UTC)
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int,
+    note_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    correlation_id: str | None = None,
+) -> AuditEvent:
+    """Append one audit event to the caller's transaction (it commits with the change)."""
+    event = AuditEvent(
+        at=now(),
+        actor=actor.name,
+        actor_key_id=actor.key_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        note_id=note_id,
+        before=before,
+        after=after,
+        correlation_id=correlation_id,
+    )
+    session.add(event)
+    return event
+
+
+def for_note(session: Session, note_id: int) -> list[AuditEvent]:
+    """Every audit event about a note, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.note_id == note_id).order_by(AuditEvent.id)
+    return list(session.scalars(query))
+
+
+def for_entity(session: Session, entity: str, entity_id: int) -> list[AuditEvent]:
+    """Every audit event about one entity (a key, a suggestion, ...), oldest first."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+        .order_by(AuditEvent.id)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,125 @@
+"""Dependencies as ``Annotated`` aliases: session, coder, code sets, the caller and its role.
+
+Tests replace ``get_coder`` and ``get_codesets`` through ``app.dependency_overrides``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from app import keys
+from app.audit import Actor
+from app.codelookup import CodeSets
+from app.errors import (
+    AuthenticationRequired,
+    PermissionDenied,
+    RateLimited,
+    ServiceNotReady,
+)
+from app.runtime import Runtime
+from app.security import Role
+from app.settings import Settings
+from models.coder import Coder
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The running service's objects."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_app_settings(runtime: RuntimeDep) -> Settings:
+    """The service's settings."""
+    return runtime.settings
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """A session for one request; whatever it did not commit is rolled back."""
+    session = runtime.sessions()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def get_coder(runtime: RuntimeDep) -> Coder:
+    """The loaded coder, or 503 when it failed to load."""
+    if runtime.coder is None:
+        raise ServiceNotReady("the coder is not loaded; see /ready")
+    return runtime.coder
+
+
+def get_codesets(runtime: RuntimeDep) -> CodeSets:
+    """The loaded code sets, or 503 when they failed to load."""
+    if runtime.codesets is None:
+        raise ServiceNotReady("the code sets are not loaded; see /ready")
+    return runtime.codesets
+
+
+def correlation_id(request: Request) -> str:
+    """The request's correlation id (set by the middleware)."""
+    return str(getattr(request.state, "correlation_id", "-"))
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+CoderDep = Annotated[Coder, Depends(get_coder)]
+CodeSetsDep = Annotated[CodeSets, Depends(get_codesets)]
+CorrelationDep = Annotated[str, Depends(correlation_id)]
+
+
+_BEARER = HTTPBearer(
+    auto_error=False, scheme_name="ApiKey", description="`Authorization: Bearer <API key>`"
+)
+
+
+def authenticate(
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+) -> Actor:
+    """The caller's key from ``Authorization: Bearer``; 401 without one, 429 over its rate."""
+    presented = credentials.credentials.strip() if credentials is not None else ""
+    if not presented:
+        raise AuthenticationRequired("send your API key as 'Authorization: Bearer <key>'")
+    row = keys.authenticate(session, secret=runtime.secret, presented=presented)
+    if row is None:
+        raise AuthenticationRequired("the API key is unknown or revoked")
+    wait = runtime.buckets.take(row.id)
+    if wait > 0:
+        raise RateLimited("too many requests for this API key; retry later", retry_after=wait)
+    request.state.key_id = row.id
+    return Actor(name=row.name, role=row.role, key_id=row.id)
+
+
+def require(*roles: Role) -> Callable[[Actor], Actor]:
+    """A dependency admitting only keys whose role is one of ``roles`` (else 403)."""
+    allowed = {role.value for role in roles}
+
+    def check(actor: Annotated[Actor, Depends(authenticate)]) -> Actor:
+        if actor.role not in allowed:
+            raise PermissionDenied(
+                f"a {actor.role} key may not do this; it needs one of: {', '.join(sorted(allowed))}"
+            )
+        return actor
+
+    return check
+
+
+AnyKey = Annotated[Actor, Depends(require(*Role))]
+Integration = Annotated[Actor, Depends(require(Role.INTEGRATION))]
+NoteReader = Annotated[Actor, Depends(require(Role.INTEGRATION, Role.CODER, Role.ANALYST))]
+Reviewer = Annotated[Actor, Depends(require(Role.CODER))]
+ReviewReader = Annotated[Actor, Depends(require(Role.CODER, Role.ANALYST))]
+Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
+Auditor = Annotated[Actor, Depends(require(Role.CODER, Role.ANALYST, Role.ADMIN))]

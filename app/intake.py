@@ -1,0 +1,194 @@
+"""Note intake: code a note synchronously and store it with its run, all or nothing.
+
+The coder runs before anything is written; the note, its run, suggestions, evidence and the
+audit entry then commit in one transaction, so a failure leaves nothing half-written. A repeated
+request (same Idempotency-Key, or same encounter id and text) returns the stored result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import audit, repository
+from app.errors import IdempotencyConflict, NoteTooLarge
+from app.schemas import NoteIn
+from app.tables import CodingRun, EvidenceRow, Note, SuggestionRow
+from models.coder import Coder
+from models.schema import CodingResult
+
+log = logging.getLogger("cac.app")
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """The stored note and whether it was an earlier request's result."""
+
+    note: Note
+    replayed: bool
+    coding_ms: float = 0.0
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the note text (UTF-8), hex encoded."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _existing(session: Session, note: NoteIn, digest: str, key: str | None) -> Note | None:
+    if key is not None:
+        found = repository.note_by_idempotency_key(session, key)
+        if found is not None:
+            if found.content_hash != digest or found.encounter_id != note.encounter_id:
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was already used for a different note"
+                )
+            return found
+    if note.encounter_id is not None:
+        return repository.note_by_encounter(session, note.encounter_id, digest)
+    return None
+
+
+def _store(
+    session: Session,
+    *,
+    note: NoteIn,
+    digest: str,
+    key: str | None,
+    source: str,
+    result: CodingResult,
+    started: float,
+    elapsed_ms: float,
+    actor: audit.Actor,
+    correlation_id: str | None,
+) -> Note:
+    row = Note(
+        text=note.text,
+        content_hash=digest,
+        idempotency_key=key,
+        encounter_id=note.encounter_id,
+        patient_ref=note.patient_ref,
+        note_type=note.note_type,
+        setting=note.setting,
+        date_of_service=note.date_of_service,
+        specialty=note.specialty,
+        source=source,
+        status="needs_review",
+        created_at=audit.now(),
+        created_by=actor.key_id,
+    )
+    session.add(row)
+    session.flush()
+    versions = result.versions
+    run = CodingRun(
+        note_id=row.id,
+        icd10cm_version=versions.icd10cm,
+        hcpcs_version=versions.hcpcs,
+        cpt_version=versions.cpt,
+        model_version=versions.model,
+        pipeline_version=versions.pipeline,
+        started_at=datetime.fromtimestamp(started, UTC),
+        duration_ms=elapsed_ms,
+        details={
+            "mentions": [m.model_dump(mode="json") for m in result.mentions],
+            "documentation_queries": [
+                q.model_dump(mode="json") for q in result.documentation_queries
+            ],
+            "no_suggestions_reason": result.no_suggestions_reason,
+        },
+    )
+    session.add(run)
+    session.flush()
+    for suggestion in result.suggestions:
+        stored = SuggestionRow(
+            run_id=run.id,
+            note_id=row.id,
+            system=suggestion.system,
+            code=suggestion.code,
+            description=suggestion.description,
+            billable=suggestion.billable,
+            confidence=suggestion.confidence,
+            rank=suggestion.rank,
+            rationale=suggestion.rationale,
+            warnings=list(suggestion.warnings),
+            linked=[link.model_dump(mode="json") for link in suggestion.linked],
+            is_sample=suggestion.is_sample,
+            status="needs_review",
+        )
+        stored.evidence = [
+            EvidenceRow(
+                start=e.start, end=e.end, text=e.text, section=e.section, assertion=e.assertion
+            )
+            for e in suggestion.evidence
+        ]
+        session.add(stored)
+    audit.record(
+        session,
+        actor=actor,
+        action="note.create",
+        entity="note",
+        entity_id=row.id,
+        note_id=row.id,
+        after={
+            "encounter_id": note.encounter_id,
+            "content_hash": digest,
+            "source": source,
+            "run_id": run.id,
+            "suggestions": len(result.suggestions),
+        },
+        correlation_id=correlation_id,
+    )
+    session.commit()
+    return row
+
+
+def code_note(
+    session: Session,
+    *,
+    coder: Coder,
+    note: NoteIn,
+    actor: audit.Actor,
+    max_chars: int,
+    idempotency_key: str | None = None,
+    source: str = "api",
+    correlation_id: str | None = None,
+) -> Intake:
+    """Code ``note`` and store everything, or return the stored result of the same request."""
+    if len(note.text) > max_chars:
+        raise NoteTooLarge(f"note text has {len(note.text)} characters; the limit is {max_chars}")
+    digest = content_hash(note.text)
+    found = _existing(session, note, digest, idempotency_key)
+    if found is not None:
+        return Intake(found, replayed=True)
+    session.rollback()  # hold no database snapshot while the coder runs
+    started = time.time()
+    clock = time.perf_counter()
+    result = coder.code(note.text, setting=note.setting, date_of_service=note.date_of_service)
+    elapsed_ms = (time.perf_counter() - clock) * 1000
+    try:
+        row = _store(
+            session,
+            note=note,
+            digest=digest,
+            key=idempotency_key,
+            source=source,
+            result=result,
+            started=started,
+            elapsed_ms=elapsed_ms,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+    except IntegrityError:
+        # a concurrent identical request won the race: answer with its result
+        session.rollback()
+        found = _existing(session, note, digest, idempotency_key)
+        if found is None:
+            raise
+        return Intake(found, replayed=True)
+    log.info("note coded id=%d suggestions=%d ms=%.1f", row.id, len(result.suggestions), elapsed_ms)
+    return Intake(row, replayed=False, coding_ms=elapsed_ms)

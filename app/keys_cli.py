@@ -1,0 +1,67 @@
+"""``cac keys``: create (printed once), list and revoke API keys from the operator's shell."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import keys
+from app.audit import Actor
+from app.db import make_engine, make_sessionmaker, session_scope
+from app.migrate import migrate
+from app.security import Role, server_secret
+from app.serve import settings_for
+
+_OPERATOR = Actor(name="cli", role="operator")
+_DB_OPTION = click.option(
+    "--database-url", default=None, help="SQLAlchemy URL; default DATABASE_URL or var/cac.db."
+)
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Manage API keys (stored hashed; a key is shown only when created)."""
+
+
+def _open(database_url: str | None) -> tuple[sessionmaker[Session], bytes]:
+    settings = settings_for(database_url)
+    engine = make_engine(settings.resolved_database_url())
+    migrate(engine, auto=settings.auto_migrate)
+    return make_sessionmaker(engine), server_secret(settings)
+
+
+@keys_group.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", required=True, help="Who or what uses the key.")
+@_DB_OPTION
+def create(role: str, name: str, database_url: str | None) -> None:
+    """Create a key and print it once."""
+    sessions, secret = _open(database_url)
+    with session_scope(sessions) as session:
+        row, plaintext = keys.create_key(
+            session, secret=secret, name=name, role=Role(role), actor=_OPERATOR
+        )
+    click.echo(f"created key {row.id} ({row.role}, {row.name}); it will not be shown again:")
+    click.echo(plaintext)
+
+
+@keys_group.command("list")
+@_DB_OPTION
+def list_(database_url: str | None) -> None:
+    """List keys (never their secrets)."""
+    sessions, _ = _open(database_url)
+    with session_scope(sessions) as session:
+        for row in keys.list_keys(session):
+            state = "revoked" if row.revoked_at else "active"
+            click.echo(f"{row.id}\t{row.role}\t{state}\tcac_{row.prefix}_…\t{row.name}")
+
+
+@keys_group.command("revoke")
+@click.argument("key_id", type=int)
+@_DB_OPTION
+def revoke(key_id: int, database_url: str | None) -> None:
+    """Revoke a key by id."""
+    sessions, _ = _open(database_url)
+    with session_scope(sessions) as session:
+        row = keys.revoke_key(session, key_id=key_id, actor=_OPERATOR)
+    click.echo(f"revoked key {row.id} ({row.name})")

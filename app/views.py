@@ -1,0 +1,136 @@
+"""Table rows -> response schemas (one place, so every route shows a row the same way)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app import repository
+from app.errors import NoteNotFound
+from app.schemas import (
+    AddedCodeOut,
+    AuditEventOut,
+    DecisionOut,
+    EvidenceOut,
+    NoteCoded,
+    NoteOut,
+    SuggestionOut,
+    SuggestionsOut,
+    VersionsOut,
+)
+from app.tables import AddedCode, AuditEvent, CodingRun, Note, SuggestionRow
+
+
+def suggestion_out(row: SuggestionRow) -> SuggestionOut:
+    """A stored suggestion with its evidence and current decision."""
+    decision = None
+    if row.status != "needs_review":
+        decision = DecisionOut.model_validate(
+            {"status": row.status, "code": row.final_code, "reason": row.reason}
+        )
+    return SuggestionOut(
+        id=row.id,
+        system=row.system,
+        code=row.code,
+        description=row.description,
+        billable=row.billable,
+        confidence=row.confidence,
+        rank=row.rank,
+        status=row.status,
+        evidence=[
+            EvidenceOut(
+                start=e.start, end=e.end, text=e.text, section=e.section, assertion=e.assertion
+            )
+            for e in row.evidence
+        ],
+        rationale=row.rationale,
+        warnings=list(row.warnings),
+        linked=list(row.linked),
+        is_sample=row.is_sample,
+        decision=decision,
+    )
+
+
+def note_coded(session: Session, note: Note, *, replayed: bool) -> NoteCoded:
+    """The answer to posting a note."""
+    view = suggestions_view(session, note)
+    return NoteCoded(
+        id=note.id,
+        status=view.status,
+        encounter_id=note.encounter_id,
+        suggestions=view.suggestions,
+        no_suggestions_reason=view.no_suggestions_reason,
+        replayed=replayed,
+    )
+
+
+def note_out(note: Note) -> NoteOut:
+    """A stored note with its metadata."""
+    return NoteOut.model_validate(note, from_attributes=True)
+
+
+def added_out(row: AddedCode) -> AddedCodeOut:
+    """A code a coder added."""
+    evidence = None
+    if row.evidence_start is not None and row.evidence_end is not None:
+        evidence = EvidenceOut(
+            start=row.evidence_start, end=row.evidence_end, text=row.evidence_text or ""
+        )
+    return AddedCodeOut(
+        id=row.id,
+        system=row.system,
+        code=row.code,
+        description=row.description,
+        reason=row.reason,
+        evidence=evidence,
+    )
+
+
+def versions_out(run: CodingRun) -> VersionsOut:
+    """The versions of a coding run."""
+    return VersionsOut(
+        run_id=run.id,
+        icd10cm=run.icd10cm_version,
+        hcpcs=run.hcpcs_version,
+        cpt=run.cpt_version,
+        model=run.model_version,
+        pipeline=run.pipeline_version,
+        duration_ms=run.duration_ms,
+    )
+
+
+def suggestions_view(session: Session, note: Note) -> SuggestionsOut:
+    """The note's latest run as a reviewer sees it."""
+    run = repository.latest_run(session, note.id)
+    if run is None:  # notes are only ever stored together with their run
+        raise NoteNotFound(f"note {note.id} has no coding run")
+    return SuggestionsOut(
+        note_id=note.id,
+        status=note.status,
+        suggestions=[suggestion_out(s) for s in run.suggestions],
+        added_codes=[added_out(a) for a in repository.added_codes(session, note.id)],
+        mentions=list(run.details.get("mentions", [])),
+        documentation_queries=list(run.details.get("documentation_queries", [])),
+        no_suggestions_reason=run.details.get("no_suggestions_reason"),
+        versions=versions_out(run),
+    )
+
+
+def _detail(event: AuditEvent) -> str | None:
+    after = event.after or {}
+    parts = [f"{k}: {after[k]}" for k in ("code", "status", "reason") if after.get(k)]
+    return "; ".join(parts) or None
+
+
+def audit_out(event: AuditEvent) -> AuditEventOut:
+    """An audit entry for the history view."""
+    return AuditEventOut(
+        id=event.id,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        detail=_detail(event),
+        before=event.before,
+        after=event.after,
+    )

@@ -1,0 +1,1 @@
+"""Code suggestion: candidates from mentions, coding-guideline logic, a learned ranker, output."""

@@ -1,0 +1,188 @@
+"""Office/outpatient E/M level (99202-99215) from total time or medical decision making.
+
+Under the AMA's 2021 office E/M rules a level is chosen by total time on the date of the
+encounter or by medical decision making (MDM); MDM's level is the one that two of its three
+elements meet or exceed: number and complexity of problems, data reviewed and analysed, and risk
+of patient management. Whichever of time and MDM supports the higher level is suggested, and the
+rationale shows both. Cue lists live in ``data/em.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict
+
+from models.candidate import Span
+
+LEVELS = ("straightforward", "low", "moderate", "high")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Tiers(_Strict):
+    high: list[str]
+    moderate: list[str]
+    low: list[str]
+
+
+class _Data(_Strict):
+    tests: list[str]
+    documents: list[str]
+    historian: list[str]
+    interpretation: list[str]
+    discussion: list[str]
+
+
+class EMRules(_Strict):
+    """The cue lists of ``em.json``."""
+
+    about: str
+    visit: list[str]
+    new_patient: list[str]
+    total_time: list[str]
+    stated_mdm: list[str]
+    time_thresholds: dict[str, list[tuple[int, str]]]
+    mdm_codes: dict[str, dict[str, str]]
+    problems: _Tiers
+    data: _Data
+    risk: _Tiers
+
+
+@lru_cache(maxsize=1)
+def em_rules() -> EMRules:
+    """``em.json``, validated."""
+    text = resources.files("models").joinpath("data", "em.json").read_text(encoding="utf-8")
+    return EMRules.model_validate(json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
+class EMLevel:
+    """The chosen code, how it was chosen, and the words that support it."""
+
+    code: str
+    basis: str  # time | mdm
+    rationale: str
+    spans: list[Span]
+
+
+def _find(patterns: list[str], text: str) -> list[re.Match[str]]:
+    found: list[re.Match[str]] = []
+    for pattern in patterns:
+        found.extend(re.finditer(pattern, text, re.IGNORECASE))
+    return found
+
+
+def _tier(tiers: _Tiers, text: str) -> tuple[str, list[re.Match[str]]]:
+    for name in ("high", "moderate", "low"):
+        hits = _find(getattr(tiers, name), text)
+        if hits:
+            return name, hits
+    return "straightforward", []
+
+
+def problems_level(text: str, chronic: int, acute: int) -> tuple[str, list[re.Match[str]]]:
+    """Problems addressed: cue words, then counts of chronic and acute diagnoses."""
+    level, hits = _tier(em_rules().problems, text)
+    if level in ("high", "moderate"):
+        return level, hits
+    if chronic >= 2:
+        return "moderate", hits
+    if chronic == 1 or acute >= 1 or level == "low":
+        return "low", hits
+    return "straightforward", hits
+
+
+def data_level(text: str) -> tuple[str, list[re.Match[str]]]:
+    """Data reviewed and analysed: tests, documents, historian; interpretation; discussion."""
+    cues = em_rules().data
+    tests = _find(cues.tests, text)
+    documents = _find(cues.documents, text)
+    historian = _find(cues.historian, text)
+    interpretation = _find(cues.interpretation, text)
+    discussion = _find(cues.discussion, text)
+    category1 = len(tests) + len(documents) + (1 if historian else 0)
+    categories = sum((category1 >= 3, bool(interpretation), bool(discussion)))
+    hits = [*tests, *documents, *historian, *interpretation, *discussion]
+    if categories >= 2:
+        return "high", hits
+    if categories == 1:
+        return "moderate", hits
+    if category1 >= 2 or historian:
+        return "low", hits
+    return "straightforward", hits
+
+
+def risk_level(text: str) -> tuple[str, list[re.Match[str]]]:
+    """Risk of patient management from management cues."""
+    return _tier(em_rules().risk, text)
+
+
+def mdm_level(text: str, chronic: int, acute: int) -> tuple[str, str, list[re.Match[str]]]:
+    """The MDM level two of three elements meet, with a one-line explanation."""
+    problems, p_hits = problems_level(text, chronic, acute)
+    data, d_hits = data_level(text)
+    risk, r_hits = risk_level(text)
+    ordered = sorted((problems, data, risk), key=LEVELS.index)
+    level = ordered[1]  # the level met or exceeded by two of the three elements
+    why = f"MDM {level} (problems {problems}, data {data}, risk {risk}; two of three)"
+    return level, why, [*p_hits, *d_hits, *r_hits]
+
+
+def total_minutes(text: str) -> tuple[int, re.Match[str]] | None:
+    """Documented total time on the date of the encounter, in minutes."""
+    for match in _find(em_rules().total_time, text):
+        return int(match.group(1)), match
+    return None
+
+
+def stated_mdm(text: str) -> tuple[str, re.Match[str]] | None:
+    """An MDM level the provider documented ("MDM: moderate")."""
+    for match in _find(em_rules().stated_mdm, text):
+        return match.group(1).lower(), match
+    return None
+
+
+def office_level(text: str, *, chronic: int, acute: int) -> EMLevel | None:
+    """The office E/M code the note supports, or ``None`` when it does not read as a visit.
+
+    The provider's documented basis wins: total time and a stated MDM level, the higher of the
+    two; the MDM computed from the note's words is the fallback when neither is documented.
+    """
+    rules = em_rules()
+    visit = _find(rules.visit, text)
+    timed = total_minutes(text)
+    stated = stated_mdm(text)
+    if not visit and timed is None:
+        return None
+    kind = "new" if _find(rules.new_patient, text) else "established"
+    spans = [Span(m.start(), m.end()) for m in visit[:1]]
+    options: list[tuple[str, str]] = []
+    notes = [f"{kind} patient office visit"]
+    if timed is not None:
+        minutes, match = timed
+        time_code = next((c for floor, c in rules.time_thresholds[kind] if minutes >= floor), None)
+        spans.append(Span(match.start(), match.end()))
+        notes.append(f"total time {minutes} min -> {time_code or 'below the lowest level'}")
+        if time_code is not None:
+            options.append((time_code, "time"))
+    if stated is not None:
+        level, match = stated
+        spans.append(Span(match.start(), match.end()))
+        options.append((rules.mdm_codes[kind][level], "stated MDM"))
+        notes.append(f"MDM documented as {level} -> {rules.mdm_codes[kind][level]}")
+    if options:
+        code, basis = max(options)
+    else:
+        level, why, hits = mdm_level(text, chronic, acute)
+        code, basis = rules.mdm_codes[kind][level], "computed MDM"
+        spans.extend(Span(m.start(), m.end()) for m in hits[:4])
+        notes.append(f"{why} -> {code}")
+    notes.append(f"{code} chosen on {basis}")
+    return EMLevel(code, basis, "; ".join(notes), spans)

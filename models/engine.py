@@ -1,0 +1,266 @@
+"""The coding engine: everything loaded once, then one call per note.
+
+``load_coder()`` loads the code sets, the clinical pipeline, the phrase matcher, the learned
+ranker (when its artifact is present) and the semantic matcher (lazily, on the first miss), and
+returns a ``CodingEngine`` that implements ``models.coder.Coder``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from codesets.errors import CACError, CodeSetVersionUnavailable, UnknownCodeSystem
+from codesets.model import System
+from models.candidate import Candidate
+from models.candidates import SemanticMatcher, generate
+from models.codebook import CodeBook
+from models.combinations import apply_combinations
+from models.conflicts import flag_excludes1, link_instructions
+from models.errors import InvalidNote
+from models.guidelines import (
+    Dropped,
+    apply_assertions,
+    drop_integral_symptoms,
+    drop_less_specific,
+    with_history_cue,
+)
+from models.matching import TermMatcher
+from models.output import mention_out, merge_by_code, rule_confidence, suggestions
+from models.procedures import procedure_candidates
+from models.queries import documentation_queries
+from models.schema import CodingResult, Setting, Versions
+from models.specificity import refine
+from models.status import bmi_status, drug_status, immunization_status
+from nlp.mention import Mention
+
+if TYPE_CHECKING:
+    from models.ranker import Ranker
+
+log = logging.getLogger(__name__)
+
+MAX_NOTE_CHARS = 200_000
+RULES_VERSION = "rules-1"
+
+
+class NoteDocument(Protocol):
+    """What the coder reads from the pipeline's document."""
+
+    @property
+    def mentions(self) -> Sequence[Mention]:
+        """The note's mentions with offsets, attributes and assertions."""
+        ...
+
+
+class NotePipeline(Protocol):
+    """The clinical NLP pipeline (``nlp.pipeline.ClinicalPipeline``)."""
+
+    def process(self, text: str) -> NoteDocument:
+        """Run every stage over ``text``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CodingOptions:
+    """Per-call switches: ``include_negated`` follows the CodiEsp convention (evaluation only)."""
+
+    include_negated: bool = False
+    use_ranker: bool = True
+    min_confidence: float | None = None  # None: the ranker manifest's threshold
+
+
+@dataclass(slots=True)
+class Worked:
+    """The intermediate state of one note (for training, explanations and tests)."""
+
+    mentions: list[Mention]
+    candidates: list[Candidate]
+    dropped: list[Dropped]
+
+
+def _validate(text: object) -> str:
+    if not isinstance(text, str):
+        raise InvalidNote("the note must be text")
+    if not text.strip():
+        raise InvalidNote("the note is empty")
+    if len(text) > MAX_NOTE_CHARS:
+        raise InvalidNote(f"the note is longer than {MAX_NOTE_CHARS} characters")
+    return text
+
+
+class CodingEngine:
+    """Implements ``Coder``: candidates, guideline rules, ranking and output for one note."""
+
+    def __init__(
+        self,
+        *,
+        codebook: CodeBook,
+        pipeline: NotePipeline,
+        matcher: TermMatcher,
+        pipeline_version: str,
+        ranker: Ranker | None = None,
+        semantic: SemanticMatcher | None = None,
+    ) -> None:
+        self.codebook = codebook
+        self.pipeline = pipeline
+        self.matcher = matcher
+        self.ranker = ranker
+        self.semantic = semantic
+        self.pipeline_version = pipeline_version
+
+    def versions(self) -> Versions:
+        """The code-set, model and pipeline versions behind every result."""
+        loaded = self.codebook.versions()
+        return Versions(
+            icd10cm=loaded.get(System.ICD10CM, "not loaded"),
+            hcpcs=loaded.get(System.HCPCS, "not loaded"),
+            cpt=loaded.get(System.CPT, "not loaded"),
+            model=self.ranker.version if self.ranker else RULES_VERSION,
+            pipeline=self.pipeline_version,
+        )
+
+    def check_date(self, date_of_service: date | None) -> dict[System, str]:
+        """Stale systems for the date, with a warning each; no ICD-10-CM release is an error.
+
+        ICD-10-CM must cover the date of service (Guidelines I.A.3 tie valid codes to the
+        release in force), so a date outside the loaded releases raises
+        ``CodeSetVersionUnavailable``. HCPCS and CPT releases that do not cover it (the newest
+        public HCPCS file here is 2020) only add a warning to their suggestions.
+        """
+        stale: dict[System, str] = {}
+        if date_of_service is None:
+            return stale
+        self.codebook.release_for(System.ICD10CM, date_of_service)
+        for system in (System.HCPCS, System.CPT):
+            try:
+                self.codebook.release_for(system, date_of_service)
+            except UnknownCodeSystem:
+                continue  # a system with no release loaded has only built-in sample codes
+            except CodeSetVersionUnavailable as error:
+                stale[system] = f"{error.message}; verify the code is valid on that date"
+        return stale
+
+    def work(self, text: str, *, setting: Setting, include_negated: bool) -> Worked:
+        """Candidates after every guideline rule, before scoring."""
+        document = self.pipeline.process(text)
+        mentions = [with_history_cue(text, m) for m in document.mentions]
+        found = generate(
+            text, mentions, codebook=self.codebook, matcher=self.matcher, semantic=self.semantic
+        )
+        kept, dropped = apply_assertions(found, setting=setting, include_negated=include_negated)
+        kept = apply_combinations(kept, self.codebook)
+        kept, integral = drop_integral_symptoms(kept)
+        leaves: list[Candidate] = []
+        for candidate in kept:
+            if candidate.system is System.ICD10CM:
+                refined = refine(self.codebook, candidate.code, {})
+                candidate.code = refined.code
+                candidate.warnings.extend(
+                    w for w in refined.warnings if w not in candidate.warnings
+                )
+                record = self.codebook.get(System.ICD10CM, candidate.code)
+                if record is None or not record.billable:
+                    dropped.append(Dropped(candidate.code, "no billable leaf reached"))
+                    continue
+            leaves.append(candidate)
+        merged = drop_less_specific(merge_by_code(leaves), self.codebook)
+        diagnoses = [c.code for c in merged]
+        services = procedure_candidates(
+            text, mentions, setting=setting, codebook=self.codebook, diagnosis_codes=diagnoses
+        )
+        vaccines = [c for c in services if c.rule == "service:vaccine"]
+        merged.extend(drug_status(text, diagnoses) + bmi_status(text, diagnoses))
+        merged.extend(immunization_status(vaccines))
+        merged = merge_by_code(merged)
+        merged.extend(services)
+        flag_excludes1(merged, self.codebook)
+        link_instructions(merged, self.codebook)
+        return Worked(mentions, merged, [*dropped, *integral])
+
+    def code(
+        self,
+        text: str,
+        *,
+        setting: Setting = "outpatient",
+        date_of_service: date | None = None,
+        options: CodingOptions | None = None,
+    ) -> CodingResult:
+        """Suggest codes for ``text``; raises a ``CACError`` subclass on bad input.
+
+        ``options`` may be any object with ``CodingOptions``' attributes (missing ones default),
+        such as the evaluation harness's own options record.
+        """
+        include_negated = bool(getattr(options, "include_negated", False))
+        use_ranker = bool(getattr(options, "use_ranker", True))
+        min_confidence = getattr(options, "min_confidence", None)
+        note = _validate(text)
+        if setting not in ("outpatient", "inpatient"):
+            raise CACError(f"unknown setting {setting!r}; use outpatient or inpatient")
+        stale = self.check_date(date_of_service)
+        started = time.perf_counter()
+        worked = self.work(note, setting=setting, include_negated=include_negated)
+        ranker = self.ranker if use_ranker else None
+        if ranker is not None:
+            probabilities = ranker.score(worked.candidates, note)
+            threshold = ranker.threshold if min_confidence is None else float(min_confidence)
+            scored = [
+                (c, p)
+                for c, p in zip(worked.candidates, probabilities, strict=True)
+                if p >= threshold or c.system is not System.ICD10CM
+            ]
+        else:
+            floor = float(min_confidence or 0.0)
+            scored = [(c, rule_confidence(c)) for c in worked.candidates]
+            scored = [(c, p) for c, p in scored if p >= floor]
+        for candidate, _ in scored:
+            if candidate.system in stale:
+                candidate.warnings.append(stale[candidate.system])
+        result = suggestions(note, scored, self.codebook)
+        reason = None
+        if not result:
+            reason = (
+                "no codable content found"
+                if not worked.mentions
+                else "no mention supports a code under the coding guidelines"
+            )
+        log.info(
+            "coded note: %d mentions, %d suggestions, %.1f ms",
+            len(worked.mentions),
+            len(result),
+            1000 * (time.perf_counter() - started),
+        )
+        return CodingResult(
+            suggestions=result,
+            mentions=[mention_out(m) for m in worked.mentions],
+            documentation_queries=documentation_queries(note, worked.mentions),
+            versions=self.versions(),
+            setting=setting,
+            date_of_service=date_of_service,
+            no_suggestions_reason=reason,
+        )
+
+
+def load_coder(
+    *, with_ranker: bool | None = None, with_semantic: bool | None = None
+) -> CodingEngine:
+    """Load the code sets, pipeline, matcher, ranker and semantic matcher once.
+
+    ``None`` reads the switches from the environment (``CAC_RANKER=off``, ``CAC_SEMANTIC=off``),
+    so callers that cannot pass arguments (the evaluation harness) can still compare runs.
+    """
+    from models.loading import load_engine
+
+    def switch(value: bool | None, name: str) -> bool:
+        if value is not None:
+            return value
+        return os.environ.get(name, "on").strip().lower() not in ("off", "0", "false", "no")
+
+    return load_engine(
+        with_ranker=switch(with_ranker, "CAC_RANKER"),
+        with_semantic=switch(with_semantic, "CAC_SEMANTIC"),
+    )

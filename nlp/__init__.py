@@ -1,0 +1,1 @@
+"""Clinical NLP: note text to a document with sections, sentences, mentions and assertions."""

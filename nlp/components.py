@@ -1,0 +1,133 @@
+"""The spaCy components of the pipeline that hold state: the tokenizer tweak and mentions.
+
+``cac_mentions`` reads sections and the text-defined abbreviations (scispaCy's detector), finds
+mentions and their attributes, and writes them as the ``cac_mentions`` span group that ConText
+reads. Its finder is attached after construction (a term index is not a spaCy config value).
+"""
+
+import warnings
+from bisect import bisect_right
+
+from scispacy.abbreviation import AbbreviationDetector
+from spacy.language import Language
+from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc, Span
+from spacy.util import compile_infix_regex
+
+from nlp.assertions import set_targets
+from nlp.attributes import AttributeFinder
+from nlp.document import Abbreviation
+from nlp.extensions import register_extensions
+from nlp.mentions import MentionFinder
+
+
+def split_slashes(nlp: Language) -> None:
+    """Split "y/o", "s/p", "N/V" into words so cues and terms see each part."""
+    infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[A-Za-z0-9])/(?=[A-Za-z0-9])"]
+    tokenizer = nlp.tokenizer
+    if isinstance(tokenizer, Tokenizer):
+        tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
+def text_abbreviations(doc: Doc) -> list[Abbreviation]:
+    """Abbreviations defined in the text ("chronic kidney disease (CKD)"), every occurrence."""
+    if not Doc.has_extension("abbreviations"):
+        return []
+    found = [
+        Abbreviation(span.text, str(span._.long_form), span.start_char, span.end_char)
+        for span in doc._.abbreviations
+        if span._.long_form is not None
+    ]
+    return sorted(found, key=lambda a: a.start)
+
+
+class MentionComponent:
+    """Finds mentions and their attributes; writes the ``cac_mentions`` span group."""
+
+    def __init__(self) -> None:
+        register_extensions()
+        self.finder: MentionFinder | None = None
+        self.attributes: AttributeFinder | None = None
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find the mentions of one doc."""
+        if self.finder is None or self.attributes is None:
+            raise RuntimeError("cac_mentions used before build_pipeline attached its finder")
+        text = doc.text
+        sections = doc._.cac_sections or []
+        sentences: list[tuple[int, int]] = doc._.cac_sentences or []
+        defined = text_abbreviations(doc)
+        found = self.finder.find(text, sections, defined)
+        hits = self.attributes.hits(text) if found else []
+        hit_starts = [h.start for h in hits]
+        sentence_starts = [s for s, _e in sentences]
+        spans: list[Span] = []
+        lexicon: list[Abbreviation] = []
+        defined_at = {a.start for a in defined}
+        for n, item in enumerate(found):
+            span = doc.char_span(
+                item.start, item.end, label=str(item.label), alignment_mode="expand"
+            )
+            if span is None or len(span) == 0:
+                continue
+            k = bisect_right(sentence_starts, item.start) - 1
+            sentence = sentences[k] if k >= 0 else (0, len(text))
+            # a modifier belongs to the nearest mention: never reach past a neighbouring one
+            # (halfway to it: "neuropathy, presents with acute chest pain" - acute is the pain's)
+            low, high = sentence
+            if n and found[n - 1].end > low:
+                low = (found[n - 1].end + item.start) // 2
+            if n + 1 < len(found) and found[n + 1].start < high:
+                high = (item.end + found[n + 1].start) // 2
+            item.attributes = self.attributes.assign(
+                hits, hit_starts, item.start, item.end, (low, high)
+            )
+            span._.cac_label = item.label
+            span._.cac_concepts = item.concepts
+            span._.cac_expansion = item.expansion
+            span._.cac_attributes = item.attributes
+            span._.cac_found = item
+            spans.append(span)
+            if item.expansion is not None and item.start not in defined_at:
+                lexicon.append(
+                    Abbreviation(text[item.start : item.end], item.expansion, item.start, item.end)
+                )
+        set_targets(doc, spans)
+        doc._.cac_abbreviations = sorted([*defined, *lexicon], key=lambda a: a.start)
+        return doc
+
+
+@Language.factory(
+    "cac_mentions",
+    requires=["doc._.cac_sections", "doc._.cac_sentences"],
+    assigns=["doc.spans", "doc._.cac_abbreviations"],
+)
+def make_mention_component(nlp: Language, name: str) -> MentionComponent:
+    """The mention stage; ``finder`` and ``attributes`` are attached by ``build_pipeline``."""
+    return MentionComponent()
+
+
+class TextAbbreviations:
+    """scispaCy's abbreviation detector, run only on notes with a parenthesis.
+
+    Schwartz & Hearst definitions need "(": without one the detector has nothing to find.
+    spaCy warns (W036) each time the detector runs its emptied matcher; that is noise here.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        self.detector = AbbreviationDetector(nlp)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find the abbreviations defined in one doc's text."""
+        if "(" not in doc.text:
+            return doc
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"\[W036\]")
+            found: Doc = self.detector(doc)
+        return found
+
+
+@Language.factory("cac_text_abbreviations", assigns=["doc._.abbreviations"])
+def make_text_abbreviations(nlp: Language, name: str) -> TextAbbreviations:
+    """The text-defined abbreviation stage (scispaCy's detector)."""
+    return TextAbbreviations(nlp)

@@ -1,0 +1,35 @@
+"""Every custom ``Doc._``/``Span._`` attribute the pipeline sets, registered in one place.
+
+Names carry a ``cac_`` prefix: medspaCy and scispaCy register their own (``sections``,
+``abbreviations``, ``modifiers``) and ours must not collide with them.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+MENTION_GROUP = "cac_mentions"  # the span group ConText reads its targets from
+
+
+def register_extensions() -> None:
+    """Register the pipeline's extensions (idempotent)."""
+    doc_defaults: dict[str, object] = {
+        "cac_sections": None,  # list[nlp.document.Section]
+        "cac_sentences": None,  # list[tuple[int, int]] character offsets
+        "cac_abbreviations": None,  # list[nlp.document.Abbreviation]
+        "cac_timings": None,  # dict[str, float] milliseconds per component
+    }
+    for name, default in doc_defaults.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
+    span_defaults: dict[str, object] = {
+        "cac_label": None,  # nlp.mention.MentionLabel
+        "cac_concepts": (),  # tuple[ConceptMatch, ...]
+        "cac_expansion": None,  # str | None
+        "cac_attributes": None,  # dict[str, str]
+        "cac_section": None,  # str | None
+        "cac_found": None,  # nlp.mentions.Found: the mention as found, exact offsets
+    }
+    for name, default in span_defaults.items():
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)

@@ -1,0 +1,266 @@
+"""Mention finding: terminology word-bag windows, abbreviations and their expansions.
+
+One pass over the note's words: at each content word known to the terminology, the window grows
+while its words stay known (stop words may sit inside it, punctuation that ends a phrase may
+not), and the longest window whose sorted words are a key becomes a mention. Abbreviations
+("HTN", "N/V", text-defined ones) are matched case-sensitively with one expression, resolved to
+the sense their section allows ("PE" in the exam is not a pulmonary embolism), and take the
+concepts of their expansion.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from codesets.model import System
+from nlp.document import Abbreviation, Section
+from nlp.mention import ConceptMatch, MentionLabel
+from nlp.normalize import WORD, key_words, normalize_word, stop_words
+from nlp.rules import AbbreviationLexicon, vocabulary
+from nlp.terminology import TermIndex, bag_of
+
+MAX_CONCEPTS = 25
+_BREAK = re.compile(r"[.;:!?()\[\]|,\n\r]")
+_FUZZY_MIN_LENGTH = 7
+_FUZZY_SCORE = 0.85
+
+
+@dataclass(slots=True)
+class Found:
+    """A mention before assertions: offsets, label, concepts and the abbreviation expansion."""
+
+    start: int
+    end: int
+    label: MentionLabel
+    concepts: tuple[ConceptMatch, ...]
+    expansion: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+class MentionFinder:
+    """Finds mentions in text with a ``TermIndex`` and the abbreviation lexicon."""
+
+    def __init__(
+        self, index: TermIndex, lexicon: AbbreviationLexicon, *, fuzzy: bool = True
+    ) -> None:
+        self.index = index
+        self.fuzzy = fuzzy
+        self._stops = stop_words()
+        self._symptom_words = frozenset(vocabulary().symptom_words)
+        self._senses = {entry.short: entry for entry in lexicon.abbreviations}
+        self._shorts_lower = {entry.short.lower() for entry in lexicon.abbreviations}
+        exact = sorted((e.short for e in lexicon.abbreviations if not e.any_case), key=len)
+        loose = sorted((e.short for e in lexicon.abbreviations if e.any_case), key=len)
+        self._loose = {e.short.lower(): e.short for e in lexicon.abbreviations if e.any_case}
+        self._exact_re = _alternation(exact[::-1], 0)
+        self._loose_re = _alternation(loose[::-1], re.IGNORECASE)
+        by_bucket: dict[tuple[str, int], list[str]] = {}
+        for word in index.vocabulary:
+            if len(word) >= _FUZZY_MIN_LENGTH - 1 and word.isalpha():
+                by_bucket.setdefault((word[0], len(word)), []).append(word)
+        self._buckets = by_bucket
+
+    def find(
+        self,
+        text: str,
+        sections: list[Section],
+        defined: list[Abbreviation],
+    ) -> list[Found]:
+        """Every mention of ``text``, in order, without overlaps (longest first)."""
+        starts = [s.start for s in sections]
+        found = self._abbreviations(text, sections, starts, defined)
+        taken = [(f.start, f.end) for f in found]
+        found.extend(self._terms(text, taken))
+        found.sort(key=lambda f: (f.start, f.start - f.end))
+        kept: list[Found] = []
+        for item in found:
+            if kept and item.start < kept[-1].end:
+                continue
+            kept.append(item)
+        return kept
+
+    # --- terminology windows -------------------------------------------------------------
+    def _terms(self, text: str, taken: list[tuple[int, int]]) -> list[Found]:
+        spans: list[tuple[int, int, str]] = []
+        breaks: list[bool] = []
+        previous_end = 0
+        for match in WORD.finditer(text):
+            start, end = match.span()
+            breaks.append(_BREAK.search(text, previous_end, start) is not None)
+            spans.append((start, end, match.group()))
+            previous_end = end
+        norms = [normalize_word(w) for _s, _e, w in spans]
+        fuzzy = [False] * len(norms)
+        if self.fuzzy:
+            self._correct(norms, fuzzy)
+        vocab = self.index.vocabulary
+        stops = self._stops
+        limit = self.index.max_words
+        blocked = _blocked(spans, taken)
+        results: list[Found] = []
+        i, n = 0, len(norms)
+        while i < n:
+            word = norms[i]
+            if word in stops or word not in vocab or blocked[i]:
+                i += 1
+                continue
+            best: tuple[int, tuple[int, ...], tuple[str, ...]] | None = None
+            content: list[str] = []
+            j = i
+            while j < n and len(content) < limit:
+                if j > i and (breaks[j] or blocked[j]):
+                    break
+                wj = norms[j]
+                if wj in stops:
+                    j += 1
+                    continue
+                if wj not in vocab:
+                    break
+                content.append(wj)
+                ids = self.index.lookup(bag_of(content))
+                if ids:
+                    best = (j, ids, tuple(content))
+                j += 1
+            if best is None:
+                i += 1
+                continue
+            last, ids, ordered = best
+            if last == i and spans[i][2].lower() in self._shorts_lower:
+                i += 1  # a bare abbreviation is resolved by the lexicon, with its section
+                continue
+            was_fuzzy = any(fuzzy[i : last + 1])
+            concepts = self._concepts(ids, ordered, "fuzzy" if was_fuzzy else None)
+            results.append(
+                Found(spans[i][0], spans[last][1], self._label(concepts, ordered), concepts)
+            )
+            i = last + 1
+        return results
+
+    def _correct(self, norms: list[str], fuzzy: list[bool]) -> None:
+        vocab = self.index.vocabulary
+        for k, word in enumerate(norms):
+            if len(word) < _FUZZY_MIN_LENGTH or word in vocab or not word.isalpha():
+                continue
+            fixed = self._nearest(word)
+            if fixed is not None:
+                norms[k] = fixed
+                fuzzy[k] = True
+
+    @lru_cache(maxsize=50_000)  # noqa: B019 - one finder per pipeline, kept for the process
+    def _nearest(self, word: str) -> str | None:
+        choices: list[str] = []
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            choices.extend(self._buckets.get((word[0], length), ()))
+        if not choices:
+            return None
+        hit = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1)
+        return None if hit is None else str(hit[0])
+
+    def _concepts(
+        self, ids: tuple[int, ...], ordered: tuple[str, ...], source: str | None
+    ) -> tuple[ConceptMatch, ...]:
+        concepts: list[ConceptMatch] = []
+        for entry_id in ids[:MAX_CONCEPTS]:
+            system, code, term, term_source, term_words = self.index.entries[entry_id]
+            score = 1.0 if term_words == tuple(dict.fromkeys(ordered)) else 0.9
+            if source == "fuzzy":
+                score = min(score, _FUZZY_SCORE)
+            concepts.append(ConceptMatch(system, code, term, source or term_source, score))
+        # kept in the index's order: residual "Other ..." codes last, tabular names first
+        return tuple(concepts)
+
+    def _label(self, concepts: tuple[ConceptMatch, ...], ordered: tuple[str, ...]) -> MentionLabel:
+        first = concepts[0] if concepts else None
+        if first is not None and first.source == "drug":
+            return MentionLabel.DRUG  # the Table of Drugs names substances, not conditions
+        if first is not None and first.system in (System.CPT, System.HCPCS):
+            if first.system == System.HCPCS and first.code.startswith("J"):
+                return MentionLabel.DRUG
+            return MentionLabel.PROCEDURE
+        icd = [c.code for c in concepts if c.system == System.ICD10CM]
+        if (icd and icd[0].startswith("R")) or any(w in self._symptom_words for w in ordered):
+            return MentionLabel.SYMPTOM
+        return MentionLabel.PROBLEM
+
+    # --- abbreviations -------------------------------------------------------------------
+    def _abbreviations(
+        self, text: str, sections: list[Section], starts: list[int], defined: list[Abbreviation]
+    ) -> list[Found]:
+        results: list[Found] = []
+        in_text = {a.start: a for a in defined}
+        for a in defined:
+            resolved = self._expansion(a.long)
+            if resolved is not None:
+                results.append(Found(a.start, a.end, resolved[0], resolved[1], a.long))
+        for pattern in (self._exact_re, self._loose_re):
+            if pattern is None:
+                continue
+            for match in pattern.finditer(text):
+                if match.start() in in_text:
+                    continue
+                short = match.group()
+                entry = self._senses.get(short) or self._senses.get(
+                    self._loose.get(short.lower(), "")
+                )
+                if entry is None:
+                    continue
+                section = _section_name(sections, starts, match.start())
+                for sense in entry.senses:
+                    if sense.only_in and section not in sense.only_in:
+                        continue
+                    if section is not None and section in sense.not_in:
+                        continue
+                    resolved = self._expansion(sense.expansion)
+                    if resolved is not None:
+                        label, concepts = resolved
+                        results.append(
+                            Found(match.start(), match.end(), label, concepts, sense.expansion)
+                        )
+                        break
+        return results
+
+    def _expansion(self, expansion: str) -> tuple[MentionLabel, tuple[ConceptMatch, ...]] | None:
+        ordered = tuple(key_words(expansion))
+        ids = self.index.lookup(bag_of(ordered))
+        if not ids:
+            return None
+        found = self._concepts(ids, ordered, None)
+        return self._label(found, ordered), tuple(
+            ConceptMatch(c.system, c.code, c.term, "abbreviation", round(c.score * 0.95, 4))
+            for c in found
+        )
+
+
+def _alternation(shorts: list[str], flags: int) -> re.Pattern[str] | None:
+    if not shorts:
+        return None
+    body = "|".join(re.escape(s) for s in shorts)
+    return re.compile(rf"(?<![\w/&-])(?:{body})(?![\w/&]|-\w)", flags)
+
+
+def _blocked(spans: list[tuple[int, int, str]], taken: list[tuple[int, int]]) -> list[bool]:
+    blocked = [False] * len(spans)
+    if not taken:
+        return blocked
+    starts = [s for s, _e, _w in spans]
+    for start, end in taken:
+        k = bisect_right(starts, start) - 1
+        k = max(k, 0)
+        while k < len(spans) and spans[k][0] < end:
+            if spans[k][1] > start:
+                blocked[k] = True
+            k += 1
+    return blocked
+
+
+def _section_name(sections: list[Section], starts: list[int], offset: int) -> str | None:
+    k = bisect_right(starts, offset) - 1
+    if k < 0 or offset >= sections[k].end:
+        return None
+    return sections[k].name
