@@ -15,6 +15,7 @@ from codesets.errors import CACError
 
 # name -> "module:attribute" of a click command or group
 _COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("app.audit_cli:audit_group", "Export the append-only audit log (JSONL or CSV)."),
     "batch": ("app.batch.cli:batch", "Code JSONL/Parquet notes into Parquet, locally or on Spark."),
     "bench": ("evaluation.bench.cli:bench", "Benchmark speed, latency and memory, with anchors."),
     "code": ("models.cli:code_command", "Suggest codes for one note (for human review)."),

@@ -26,7 +26,12 @@ class CodeSets(Protocol):
         ...
 
     def search(
-        self, query: str, *, systems: Sequence[System] | None = None, limit: int = 10
+        self,
+        query: str,
+        *,
+        systems: Sequence[System] | None = None,
+        limit: int = 10,
+        billable_only: bool = False,
     ) -> list[SearchHit]:
         """Ranked codes whose terms match ``query``."""
         ...

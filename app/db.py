@@ -10,18 +10,30 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import notecrypt
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the worklist read while a note is being written; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is on disk (WAL fsynced) before the service acknowledges it, so neither a
+    # killed process nor a power loss can drop an acknowledged decision
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; creates the SQLite file's folder and turns on WAL mode."""
+def make_engine(url: str, *, cipher: notecrypt.NoteCipher | None = None) -> Engine:
+    """An engine for ``url`` sealing note text with ``cipher``; creates the SQLite file's folder
+    and turns on WAL mode."""
+    engine = _engine(url)
+    notecrypt.attach(engine, cipher)
+    return engine
+
+
+def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

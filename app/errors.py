@@ -15,6 +15,7 @@ Errors the service adds to the tree (``codesets.errors``):
   - ``DecisionConflict`` (409): a decision that breaks a coding rule (e.g. Excludes1).
   - ``NoteFinalized``, ``NoteNotFinalized``, ``ReviewIncomplete``, ``IdempotencyConflict`` (409).
   - ``ServiceNotReady`` (503): the coder or code sets are not loaded.
+  - ``NoteKeysMissing`` (503): stored note text is encrypted and no configured key opens it.
   - ``SchemaMismatch``: the database schema does not match this release (refuses to start).
 """
 
@@ -24,6 +25,7 @@ import logging
 import re
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from codesets import errors as cs
@@ -107,6 +109,10 @@ class ServiceNotReady(cs.CACError):
     """The coder or the code sets are not loaded."""
 
 
+class NoteKeysMissing(cs.CACError):
+    """Stored note text is encrypted and ``CAC_NOTE_KEYS`` holds no key that opens it."""
+
+
 class SchemaMismatch(cs.CACError):
     """The database schema does not match this release."""
 
@@ -129,6 +135,7 @@ _STATUS: list[tuple[type[cs.CACError], int]] = [
     (ServiceNotReady, 503),
     (cs.CodeSetIntegrityError, 503),
     (SchemaMismatch, 503),
+    (NoteKeysMissing, 503),
 ]
 
 
@@ -168,6 +175,20 @@ async def _cac_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error_body(error, error.message, cid), status_code=status, headers=headers)
 
 
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    # FastAPI's own body echoes each bad value ("input"), which may be note text: never sent
+    assert isinstance(error, RequestValidationError)
+    issues = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    first = issues[0] if issues else {"loc": ["body"], "msg": "invalid request"}
+    field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
+    cid = correlation_id(request)
+    log.info("request refused: invalid_request status=422 cid=%s", cid)
+    body = error_body(InvalidRequest(""), f"{field}: {first['msg']}", cid)
+    return JSONResponse({**body, "detail": issues}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every ``CACError`` to one JSON error shape (the middleware answers anything else)."""
+    """Map every ``CACError`` and validation error to one JSON error shape (the middleware
+    answers anything else)."""
     app.add_exception_handler(cs.CACError, _cac_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

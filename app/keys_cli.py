@@ -1,14 +1,17 @@
-"""``cac keys``: create (printed once), list and revoke API keys from the operator's shell."""
+"""``cac keys``: create (printed once), list and revoke API keys from the operator's shell; make
+note-encryption keys and re-encrypt stored notes with the newest one."""
 
 from __future__ import annotations
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import keys
+from app import keys, notecrypt
 from app.audit import Actor
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.migrate import migrate
+from app.notecrypt import cipher_from
+from app.reseal import reseal_all
 from app.security import Role, server_secret
 from app.serve import settings_for
 
@@ -25,7 +28,7 @@ def keys_group() -> None:
 
 def _open(database_url: str | None) -> tuple[sessionmaker[Session], bytes]:
     settings = settings_for(database_url)
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), cipher=cipher_from(settings))
     migrate(engine, auto=settings.auto_migrate)
     return make_sessionmaker(engine), server_secret(settings)
 
@@ -65,3 +68,24 @@ def revoke(key_id: int, database_url: str | None) -> None:
     with session_scope(sessions) as session:
         row = keys.revoke_key(session, key_id=key_id, actor=_OPERATOR)
     click.echo(f"revoked key {row.id} ({row.name})")
+
+
+@keys_group.command("new-note-key")
+def new_note_key() -> None:
+    """Print a fresh Fernet key for CAC_NOTE_KEYS (put it first to make it the one that seals)."""
+    click.echo(notecrypt.new_key())
+
+
+@keys_group.command("rotate-notes")
+@_DB_OPTION
+def rotate_notes(database_url: str | None) -> None:
+    """Re-encrypt all stored note text with the first key of CAC_NOTE_KEYS (seals plain text)."""
+    settings = settings_for(database_url)
+    cipher = cipher_from(settings)
+    if cipher is None:
+        raise click.UsageError("set CAC_NOTE_KEYS (newest key first) to rotate note encryption")
+    engine = make_engine(settings.resolved_database_url(), cipher=cipher)
+    migrate(engine, auto=settings.auto_migrate)
+    for column, count in reseal_all(engine, cipher).items():
+        click.echo(f"{column}: {count} values sealed with the first key")
+    engine.dispose()

@@ -14,8 +14,9 @@ from app.errors import install_error_handlers
 from app.metrics import Metrics
 from app.middleware import ServiceMiddleware
 from app.migrate import migrate
+from app.notecrypt import cipher_from
 from app.ratelimit import TokenBuckets
-from app.routes import ERROR_RESPONSES, codes, fhir, keys, notes, ops, review
+from app.routes import ERROR_RESPONSES, audit, codes, fhir, keys, me, notes, ops, review
 from app.runtime import Runtime, load_components
 from app.security import server_secret
 from app.settings import Settings, get_settings
@@ -33,7 +34,7 @@ def build_runtime(
     settings: Settings, *, coder: Coder | None = None, codesets: CodeSets | None = None
 ) -> Runtime:
     """Connect, migrate (or refuse a mismatched schema) and load the server secret."""
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), cipher=cipher_from(settings))
     migrate(engine, auto=settings.auto_migrate)
     return Runtime(
         settings=settings,
@@ -70,7 +71,7 @@ def create_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (notes, fhir, review, codes, keys):
+    for module in (notes, fhir, review, codes, keys, audit, me):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(ops.router)
     app.include_router(web_router)

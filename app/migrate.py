@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 from app.errors import SchemaMismatch
 
@@ -48,10 +53,42 @@ def _check_known(revision: str) -> None:
         )
 
 
+# Arbitrary constant naming the PostgreSQL advisory lock that serialises migrations.
+_PG_MIGRATION_LOCK = 0x43414331
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold a lock that keeps other processes (workers, ``cac keys``) from migrating at once."""
+    database = engine.url.database
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
+    elif engine.dialect.name == "sqlite" and database and database != ":memory:":
+        with Path(f"{database}.migrate-lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+    else:
+        yield
+
+
 def migrate(engine: Engine, *, auto: bool = True) -> str:
     """Bring the schema to head (when ``auto``) and return the revision; refuse a mismatch."""
     head = head_revision()
-    current = current_revision(engine)
+    if current_revision(engine) == head:
+        return head
+    with _migration_lock(engine):
+        return _migrate_locked(engine, head, auto=auto)
+
+
+def _migrate_locked(engine: Engine, head: str, *, auto: bool) -> str:
+    current = current_revision(engine)  # again: another process may have migrated meanwhile
     if current == head:
         return head
     if current is not None:

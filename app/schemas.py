@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from models.schema import Setting
 
 NoteStatus = Literal["needs_review", "in_review", "finalized"]
 SuggestionStatus = Literal["needs_review", "accepted", "rejected", "modified"]
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive value is the UTC it was stored in."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Every timestamp the API returns: ISO 8601 in UTC with its offset ("...Z"), never naive.
+Timestamp = Annotated[
+    datetime,
+    AfterValidator(as_utc),
+    Field(
+        description="ISO 8601 date and time in UTC, with its offset (Z).",
+        examples=["2026-03-02T14:05:09.123456Z"],
+    ),
+]
 
 
 class _In(BaseModel):
@@ -105,6 +128,31 @@ class NoteCoded(BaseModel):
     )
 
 
+class SectionOut(BaseModel):
+    """A section of the note: ``text[start:end]`` holds its header and body, and
+    ``text[start:header_end]`` the header as written. Offsets count code points."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "assessment_and_plan",
+                    "title": "ASSESSMENT AND PLAN",
+                    "start": 107,
+                    "end": 162,
+                    "header_end": 127,
+                }
+            ]
+        }
+    )
+
+    name: str = Field(description="The normalized section name.")
+    title: str = Field(description="The header's words as the note writes them.")
+    start: int
+    end: int
+    header_end: int
+
+
 class NoteOut(BaseModel):
     """A stored note with its metadata."""
 
@@ -119,7 +167,20 @@ class NoteOut(BaseModel):
     date_of_service: date | None
     specialty: str | None
     source: str
-    created_at: datetime
+    created_at: Timestamp
+    sections: list[SectionOut] = Field(
+        default_factory=list,
+        description="The note's sections in order, found by the pipeline's section rules.",
+    )
+    text_erased_at: Timestamp | None = Field(
+        default=None, description="Set when the text was erased on request (text is then empty)."
+    )
+
+
+class EraseIn(_In):
+    """Why a note's text is erased (kept in the audit log)."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["patient request #1234"])
 
 
 class AddedCodeOut(BaseModel):
@@ -238,7 +299,7 @@ class FinalCodeSetOut(BaseModel):
 
     note_id: int
     version: int
-    finalized_at: datetime
+    finalized_at: Timestamp
     finalized_by: str
     codes: list[FinalCodeOut]
 
@@ -253,7 +314,8 @@ class WorklistItem(BaseModel):
     status: NoteStatus
     suggestion_count: int
     pending_count: int
-    created_at: datetime
+    created_at: Timestamp
+    age_seconds: int = Field(ge=0, description="How long the note has waited since it came in.")
 
 
 class WorklistPage(BaseModel):
@@ -269,7 +331,7 @@ class AuditEventOut(BaseModel):
     """An audit entry as the history view shows it."""
 
     id: int
-    at: datetime
+    at: Timestamp
     actor: str
     action: str
     entity: str
@@ -287,7 +349,16 @@ class ErrorDetail(BaseModel):
     correlation_id: str
 
 
+class ValidationIssue(BaseModel):
+    """One invalid field of a request (the offending value is never echoed back)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class ErrorOut(BaseModel):
-    """The body of every error the service raises on purpose (422 validation: ``detail``)."""
+    """The body of every error; a request that fails validation (422) also lists ``detail``."""
 
     error: ErrorDetail
+    detail: list[ValidationIssue] | None = None

@@ -27,15 +27,35 @@ def settings_for(database_url: str | None) -> Settings:
 @click.option(
     "--database-url", default=None, help="SQLAlchemy URL; default DATABASE_URL or var/cac.db."
 )
-def serve_command(host: str, port: int, database_url: str | None) -> None:
+@click.option(
+    "--ssl-certfile",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="PEM certificate (chain): serve HTTPS directly (else terminate TLS at a proxy).",
+)
+@click.option(
+    "--ssl-keyfile",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="PEM private key of --ssl-certfile.",
+)
+def serve_command(
+    host: str,
+    port: int,
+    database_url: str | None,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
+) -> None:
     """Start the API service (and the web client at /ui)."""
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = settings_for(database_url)
     app = create_app(settings)
     runtime = app.state.runtime
     with session_scope(runtime.sessions) as session:
         first_key = keys.bootstrap_admin(session, secret=runtime.secret)
-    base = f"http://{host}:{port}"
+    base = f"{'https' if ssl_certfile else 'http'}://{host}:{port}"
     click.echo(f"CAC service on {base}  (database: {runtime.engine.url.render_as_string()})")
     click.echo(f"  API docs:   {base}/docs")
     click.echo(f"  web client: {base}/ui/")
@@ -43,4 +63,12 @@ def serve_command(host: str, port: int, database_url: str | None) -> None:
         click.echo("  First admin key (shown once; create others with `cac keys create`):")
         click.echo(f"    {first_key}")
     # uvicorn's access log prints query strings (search words); ours logs route templates only
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # HMAC secret for API keys, hex; when unset, generated once into ``<data_dir>``. Replicas
     # sharing one PostgreSQL database must share this secret.
     secret_key: SecretStr | None = None
+    # Comma-separated Fernet keys: when set, note text (and excerpts of it) is encrypted at rest
+    # with the first key; every key decrypts. Unset: stored plain (see SECURITY.md).
+    note_keys: SecretStr | None = None
     # "module:attribute" of a zero-argument callable; lets an operator swap implementations.
     coder_factory: str = "models.engine:load_coder"
     codesets_factory: str = "codesets.store:get_codesets"

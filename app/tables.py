@@ -13,7 +13,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -22,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from app.coltypes import SealedJSON, SealedText, UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -38,8 +39,8 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(20))
     prefix: Mapped[str] = mapped_column(String(32), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Note(Base):
@@ -49,7 +50,7 @@ class Note(Base):
     __table_args__ = (UniqueConstraint("encounter_id", "content_hash", name="uq_notes_encounter"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     encounter_id: Mapped[str | None] = mapped_column(String(128))
@@ -60,8 +61,10 @@ class Note(Base):
     specialty: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    # set when the text was erased on request (the codes and the audit trail stay)
+    text_erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     runs: Mapped[list[CodingRun]] = relationship(back_populates="note", order_by="CodingRun.id")
 
@@ -78,10 +81,10 @@ class CodingRun(Base):
     cpt_version: Mapped[str] = mapped_column(String(50))
     model_version: Mapped[str] = mapped_column(String(100))
     pipeline_version: Mapped[str] = mapped_column(String(100))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     duration_ms: Mapped[float] = mapped_column(Float)
     # mentions, documentation queries and the no-suggestions reason, as the coder returned them
-    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
 
     note: Mapped[Note] = relationship(back_populates="runs")
     suggestions: Mapped[list[SuggestionRow]] = relationship(
@@ -103,7 +106,7 @@ class SuggestionRow(Base):
     billable: Mapped[bool] = mapped_column(Boolean)
     confidence: Mapped[float] = mapped_column(Float)
     rank: Mapped[int] = mapped_column(Integer)
-    rationale: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(SealedText)
     warnings: Mapped[list[str]] = mapped_column(JSON)
     linked: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     is_sample: Mapped[bool] = mapped_column(Boolean)
@@ -125,7 +128,7 @@ class EvidenceRow(Base):
     suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id"), index=True)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)
     section: Mapped[str | None] = mapped_column(String(100))
     assertion: Mapped[str] = mapped_column(String(30))
 
@@ -142,7 +145,7 @@ class Decision(Base):
     code: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     actor_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AddedCode(Base):
@@ -158,9 +161,9 @@ class AddedCode(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     evidence_start: Mapped[int | None] = mapped_column(Integer)
     evidence_end: Mapped[int | None] = mapped_column(Integer)
-    evidence_text: Mapped[str | None] = mapped_column(Text)
+    evidence_text: Mapped[str | None] = mapped_column(SealedText)
     actor_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class FinalCodeSet(Base):
@@ -172,9 +175,9 @@ class FinalCodeSet(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     note_id: Mapped[int] = mapped_column(ForeignKey("notes.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    finalized_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finalized_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finalized_by: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
-    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reopened_by: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     reopen_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -201,7 +204,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(100))
     actor_key_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(50))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy.orm import Session
 
 from app import repository
@@ -13,11 +15,14 @@ from app.schemas import (
     EvidenceOut,
     NoteCoded,
     NoteOut,
+    SectionOut,
     SuggestionOut,
     SuggestionsOut,
     VersionsOut,
 )
 from app.tables import AddedCode, AuditEvent, CodingRun, Note, SuggestionRow
+from nlp.rules import section_rules
+from nlp.sections import SectionFinder
 
 
 def suggestion_out(row: SuggestionRow) -> SuggestionOut:
@@ -63,9 +68,30 @@ def note_coded(session: Session, note: Note, *, replayed: bool) -> NoteCoded:
     )
 
 
+@cache
+def _section_finder() -> SectionFinder:
+    return SectionFinder(section_rules())
+
+
+def sections_out(text: str) -> list[SectionOut]:
+    """The note's sections by the pipeline's own rules, as the client draws its outline."""
+    return [
+        SectionOut(
+            name=section.name,
+            title=text[section.start : section.header_end].rstrip(" \t:"),
+            start=section.start,
+            end=section.end,
+            header_end=section.header_end,
+        )
+        for section in _section_finder().find(text)
+    ]
+
+
 def note_out(note: Note) -> NoteOut:
-    """A stored note with its metadata."""
-    return NoteOut.model_validate(note, from_attributes=True)
+    """A stored note with its metadata and sections."""
+    out = NoteOut.model_validate(note, from_attributes=True)
+    out.sections = sections_out(note.text)
+    return out
 
 
 def added_out(row: AddedCode) -> AddedCodeOut:

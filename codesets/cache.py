@@ -254,7 +254,7 @@ def build_payload(config: CodeSetConfig, key: str) -> dict[str, Any]:
         "term_path": term_path,
         "term_source": np.array(term_source, dtype=np.int8).tobytes(),
         "term_code": np.array(term_code, dtype=np.int32).tobytes(),
-        "search": SearchIndex.build(texts, term_code, system_list, code_billable),
+        "search": SearchIndex.build(texts, term_code, system_list, code_billable, code_names),
     }
 
 

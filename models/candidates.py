@@ -11,15 +11,17 @@ Mentions that name a vaccine or a test, or sit in the provider's stated-MDM line
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from codesets.model import System
 from models.candidate import Candidate, Span
 from models.codebook import CodeBook
-from models.matching import Match, TermMatcher
+from models.combinations import apply_nicotine_product, apply_stroke_sequelae
+from models.matching import Match, TermMatcher, words
 from models.specificity import refine, unspecified_with_detail
 from nlp.mention import Mention, MentionLabel
 
@@ -40,6 +42,70 @@ _CLAUSE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _WORDS_BEFORE = re.compile(r"((?:[A-Za-z0-9][\w\-]*\s+){1,2})$")
+# A short type word right after a mention ("influenza A", "hepatitis C"), on the same line.
+_TYPE_AFTER = re.compile(r"[ \t]+(?:[A-Za-z]|[0-9]{1,2}|I{1,3}|IV)\b")
+# A mention that is a section header's own words ("HISTORY OF PRESENT ILLNESS:") names a part
+# of the note, not a condition: a short run of words from the line start up to a colon.
+_HEADER_BEFORE = re.compile(r"^[ \t]*(?:[A-Za-z][\w/&\-]*[ \t]+){0,5}$")
+_HEADER_AFTER = re.compile(r"[ \t]*:")
+# Fractures: the index's "Fracture, traumatic, <bone>, <part>" rows, read from the clause that
+# holds a bare "fracture" mention ("closed fracture of the neck of the right femur").
+_FRACTURE = re.compile(r"\b(?:fractures?|fx)\b", re.IGNORECASE)
+_NOT_TRAUMATIC = re.compile(r"\b(?:patholog|osteoporo|stress|fatigue|insufficiency)", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[.;:\n]")
+_SIDE = re.compile(r"\b(?:right|left|bilateral)\b", re.IGNORECASE)
+_DISPLACEMENT = re.compile(r"\b(?:non-?displaced|displaced)\b", re.IGNORECASE)
+# Words of a fracture clause that describe the encounter, the side or the fracture's state
+# (chosen later by attributes and 7th characters), never its bone or part.
+_NOT_A_SITE = frozenset(
+    [
+        "fracture",
+        "fx",
+        "closed",
+        "traumatic",
+        "right",
+        "left",
+        "bilateral",
+        "initial",
+        "subsequent",
+        "encounter",
+        "routine",
+        "healing",
+        "delayed",
+        "sequela",
+        "x",
+        "ray",
+        "xray",
+        "after",
+        "week",
+        "day",
+        "month",
+        "year",
+        "ago",
+        "injury",
+        "follow",
+        "up",
+        "days",
+        "assessment",
+        "diagnosis",
+        "principal",
+        "patient",
+        "non",
+        "displaced",
+        "nondisplaced",
+    ]
+)
+# How the index spells a note's site words: "distal" parts are "distal end", a "midshaft" is the
+# shaft, and the femur, pelvis and vertebra headings read "femur, femoral" and so on.
+_SITE_SPELLINGS = {
+    "midshaft": ("shaft",),
+    "distal": ("distal", "end"),
+    "proximal": ("proximal", "end"),
+    "femur": ("femur", "femoral"),
+    "pelvis": ("pelvis", "pelvic"),
+    "vertebra": ("vertebra", "vertebral"),
+}
+_MAX_SITE_WORDS = 4
 # Body sites that pick a code by name (limbs and paired parts), as the tabular names them;
 # organ "sites" ("kidney function") are left out: they name no separate site-specific code.
 _SITE_NAMES = {
@@ -77,6 +143,7 @@ class Found:
     match: Match
     via: str  # context | exact | concept | partial | semantic
     span: tuple[int, int] | None = None  # set when a longer reading than the mention matched
+    attributes: tuple[tuple[str, str], ...] = ()  # read with the match, beyond the mention's
 
 
 def _concept(mention: Mention) -> Match | None:
@@ -102,7 +169,8 @@ class Context:
 
 def context_of(note: str, mention: Mention) -> Context:
     """Readings: the mention with the 1-2 words before it, with its following "with ..." clause,
-    and with its site and laterality attributes (exact matches only are taken from these)."""
+    with its site and laterality attributes, and with a type word after it ("influenza A");
+    exact matches only are taken from these."""
     readings: list[tuple[str, int, int]] = []
     line_start = note.rfind("\n", 0, mention.start) + 1
     after = _CLAUSE_AFTER.match(note, mention.end)
@@ -120,13 +188,60 @@ def context_of(note: str, mention: Mention) -> Context:
         named = _SITE_NAMES[site]
         for words in (f"{mention.text} {side} {named}", f"{mention.text} {named}"):
             readings.append((words, mention.start, mention.end))
+    if (kind := _TYPE_AFTER.match(note, mention.end)) is not None:
+        readings.append((note[mention.start : kind.end()], mention.start, kind.end()))
     return Context(tuple(readings))
 
 
+def fracture_reading(matcher: TermMatcher, note: str, mention: Mention) -> Found | None:
+    """The traumatic-fracture index row for the bone and part named in the mention's clause.
+
+    A bare "fracture" names no code but T14.8 (injury of unspecified body region); the words
+    around it in its clause ("of distal right radius", "of the neck of the right femur") pick
+    the index row "Fracture, traumatic, radius, distal end" -> S52.50, whose subdivisions the
+    laterality and 7th character then choose (Guidelines I.C.19.a, I.C.19.c.1). The largest set
+    of site words with an index row wins; side and encounter words are left to the attributes.
+    """
+    if not _FRACTURE.search(mention.text):
+        return None
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(note, 0, mention.start)), default=0)
+    stop = _CLAUSE_BREAK.search(note, mention.end)
+    end = stop.start() if stop is not None else len(note)
+    clause = note[start:end]
+    if _NOT_TRAUMATIC.search(clause):
+        return None
+    pool: list[str] = []
+    for word in words(clause):
+        if word in _NOT_A_SITE or not word.isalpha():
+            continue
+        for spelled in _SITE_SPELLINGS.get(word, (word,)):
+            if spelled not in pool:
+                pool.append(spelled)
+    for size in range(min(len(pool), _MAX_SITE_WORDS), 0, -1):
+        for combo in itertools.combinations(pool, size):
+            hit = matcher.exact("fracture traumatic " + " ".join(combo))
+            if hit is not None and hit.code.startswith("S"):
+                lead = len(clause) - len(clause.lstrip())
+                tail = len(clause.rstrip())
+                read: dict[str, str] = {}
+                if shift := _DISPLACEMENT.search(clause):
+                    read["displacement"] = shift.group().lower()
+                if not mention.attributes.get("laterality") and (side := _SIDE.search(clause)):
+                    read["laterality"] = side.group().lower()
+                span = (start + lead, start + tail)
+                return Found(hit, "context", span, tuple(read.items()))
+    return None
+
+
 def skipped(note: str, mention: Mention) -> bool:
-    """True for a mention that names a vaccine or test, or sits in a stated-MDM line."""
+    """True for a mention that names a vaccine or test, sits in a stated-MDM line, or is part
+    of a section header ("HISTORY OF PRESENT ILLNESS:")."""
     line_start = note.rfind("\n", 0, mention.start) + 1
     if _MDM_LINE.match(note[line_start : mention.start]):
+        return True
+    if _HEADER_AFTER.match(note, mention.end) and _HEADER_BEFORE.match(
+        note[line_start : mention.start]
+    ):
         return True
     return _NOT_A_DIAGNOSIS_AFTER.match(note, mention.end) is not None
 
@@ -161,8 +276,9 @@ def _candidate(codebook: CodeBook, mention: Mention, found: Found) -> Candidate 
     span = Span.of(mention)
     if found.span is not None:
         span = Span(*found.span, mention.section, mention.assertion.label)
-    start = unspecified_with_detail(codebook, match.code, mention.attributes)
-    refined = refine(codebook, start, mention.attributes)
+    attributes = {**mention.attributes, **dict(found.attributes)}
+    start = unspecified_with_detail(codebook, match.code, attributes)
+    refined = refine(codebook, start, attributes)
     score = match.score if found.via != "semantic" else 0.0
     candidate = Candidate(
         system=System.ICD10CM,
@@ -181,6 +297,25 @@ def _candidate(codebook: CodeBook, mention: Mention, found: Found) -> Candidate 
     return candidate
 
 
+def with_note_encounter(mentions: list[Mention]) -> list[Mention]:
+    """Mentions without an encounter cue take the one the note states elsewhere.
+
+    The 7th character of an injury code describes the encounter (Guidelines I.C.19.a), and a
+    note documents one encounter: "subsequent encounter" in the assessment also dates the
+    "fracture" named in the history line above it.
+    """
+    stated = {m.attributes["encounter"] for m in mentions if m.attributes.get("encounter")}
+    if len(stated) != 1:
+        return mentions
+    encounter = stated.pop()
+    return [
+        m
+        if m.attributes.get("encounter")
+        else replace(m, attributes={**m.attributes, "encounter": encounter})
+        for m in mentions
+    ]
+
+
 def generate(
     note: str,
     mentions: Sequence[Mention],
@@ -190,11 +325,15 @@ def generate(
     semantic: SemanticMatcher | None = None,
 ) -> list[Candidate]:
     """One candidate per codable mention, merged by code (each keeps all its evidence)."""
-    coded = [m for m in mentions if m.label in _CODED_LABELS and not skipped(note, m)]
+    coded = with_note_encounter(
+        [m for m in mentions if m.label in _CODED_LABELS and not skipped(note, m)]
+    )
     found: list[tuple[Mention, Found]] = []
     missed: list[Mention] = []
     for mention in coded:
-        hit = find_code(matcher, mention, context_of(note, mention))
+        hit = fracture_reading(matcher, note, mention) or find_code(
+            matcher, mention, context_of(note, mention)
+        )
         if hit is None:
             missed.append(mention)
         else:
@@ -215,4 +354,5 @@ def generate(
             merged[key].merge(candidate)
         else:
             merged[key] = candidate
-    return list(merged.values())
+    linked = apply_stroke_sequelae(note, list(merged.values()), codebook)
+    return apply_nicotine_product(note, linked)

@@ -6,14 +6,21 @@
 - Hypertension with heart disease (I11), with chronic kidney disease (I12), or both (I13): the
   link is presumed (I.C.9.a.1-3); the heart failure type (I50.-) and the CKD stage (N18.-) are
   still coded, as the tabular's "use additional code" notes ask.
+- A deficit the note ties to a stroke ("hemiparesis following cerebral infarction") is a sequela
+  of cerebrovascular disease, I69.- (I.C.9.d), not the deficit plus the acute stroke code.
+- Nicotine dependence takes the product named with it: "Dependence, drug, nicotine, cigarettes"
+  is F17.21- in the Alphabetic Index (I.A.6: the index leads to the code, I.C.5.b for use and
+  dependence).
 """
 
 from __future__ import annotations
 
+import re
+
 from codesets.model import System
 from models.candidate import Candidate
 from models.codebook import CodeBook
-from models.rules import HypertensionData, combination_data, starts_with
+from models.rules import HypertensionData, combination_data, first_mapped, starts_with
 from models.schema import LinkedCode
 from models.specificity import refine
 
@@ -222,6 +229,97 @@ def add_ckd_stage(candidates: list[Candidate], codebook: CodeBook) -> list[Candi
             )
         )
         return [*candidates, stage_code]
+    return candidates
+
+
+def _line(note: str, start: int, end: int) -> tuple[int, int]:
+    return note.rfind("\n", 0, start) + 1, len(note) if (e := note.find("\n", end)) < 0 else e
+
+
+def _linked(note: str, deficit: Candidate, stroke: Candidate, links: re.Pattern[str]) -> bool:
+    for first in deficit.mentions:
+        for second in stroke.mentions:
+            gap = note[first.end : second.start]
+            if 0 <= len(gap) <= 60 and "\n" not in gap and links.search(gap):
+                return True
+    return False
+
+
+def apply_stroke_sequelae(
+    note: str, candidates: list[Candidate], codebook: CodeBook
+) -> list[Candidate]:
+    """Replace a deficit linked to a stroke by its I69.- sequela code (Guidelines I.C.9.d).
+
+    The link must be written between the two ("hemiparesis following a cerebral infarction",
+    "aphasia due to old stroke"); the laterality and dominance of hemiplegia pick the leaf, with
+    right-sided deficits dominant and left-sided ones non-dominant by default (I.C.9.d.1).
+    """
+    data = combination_data().stroke_sequelae
+    links = re.compile(
+        r"\b(?:" + "|".join(re.escape(w) for w in data.links) + r")\b", re.IGNORECASE
+    )
+    icd = [c for c in candidates if c.system is System.ICD10CM]
+    strokes = [(c, first_mapped(c.code, data.strokes)) for c in icd]
+    used: set[int] = set()
+    made: list[Candidate] = []
+    for deficit in icd:
+        row = next((d for d in data.deficits if starts_with(deficit.code, d.prefixes)), None)
+        if row is None:
+            continue
+        for stroke, category in strokes:
+            if category is None or not _linked(note, deficit, stroke, links):
+                continue
+            attributes: dict[str, str] = {}
+            for mention in (*stroke.mentions, *deficit.mentions):
+                attributes.update(mention.attributes)
+            refined = refine(codebook, f"{category}{row.suffix}", attributes)
+            if codebook.get(System.ICD10CM, refined.code) is None:
+                continue
+            sequela = Candidate(
+                System.ICD10CM,
+                refined.code,
+                list(deficit.spans),
+                deficit.source,
+                deficit.match_score,
+                rule="combination",
+                mentions=list(deficit.mentions),
+            )
+            _join(sequela, [stroke])
+            sequela.rationale.append(
+                f"{row.name} ({deficit.code}) following a stroke ({stroke.code}): sequela code "
+                f"{refined.code} (Guidelines I.C.9.d)"
+            )
+            sequela.rationale.extend(refined.rationale)
+            sequela.warnings.extend(refined.warnings)
+            made.append(sequela)
+            used.update((id(deficit), id(stroke)))
+    return [c for c in candidates if id(c) not in used] + made
+
+
+def apply_nicotine_product(note: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Nicotine dependence, unspecified product, takes the product named on its line."""
+    data = combination_data().nicotine
+    for candidate in candidates:
+        if candidate.system is not System.ICD10CM or not starts_with(candidate.code, data.prefixes):
+            continue
+        for mention in candidate.mentions:
+            start, end = _line(note, mention.start, mention.end)
+            text = note[start:end].lower()
+            product = next(
+                (
+                    p
+                    for p in data.products
+                    if any(re.search(rf"\b{re.escape(w)}\b", text) for w in p.words)
+                ),
+                None,
+            )
+            if product is not None:
+                candidate.rationale.append(
+                    f"nicotine dependence with the product named: {product.code} "
+                    "(Alphabetic Index: Dependence, drug, nicotine)"
+                )
+                candidate.code = product.code
+                break
     return candidates
 
 

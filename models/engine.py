@@ -1,7 +1,7 @@
 """The coding engine: everything loaded once, then one call per note.
 
 ``load_coder()`` loads the code sets, the clinical pipeline, the phrase matcher, the learned
-ranker (when its artifact is present) and the semantic matcher (lazily, on the first miss), and
+ranker (when its artifact is present) and the semantic matcher (with its encoder), and
 returns a ``CodingEngine`` that implements ``models.coder.Coder``.
 """
 
@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
@@ -46,6 +46,11 @@ log = logging.getLogger(__name__)
 
 MAX_NOTE_CHARS = 200_000
 RULES_VERSION = "rules-1"
+# Where one call's time goes (milliseconds), in order: the pipeline's own stages, the rest of the
+# pipeline call, candidate lookup (semantic matching included), the guideline rules, ranking
+# and output. ``CodingEngine.code_timed`` returns them; ``cac bench`` reports their means.
+NLP_STAGES = ("tokenize", "sections", "sentences", "abbreviations", "mentions", "assertions")
+STAGES = (*NLP_STAGES, "nlp_other", "candidates", "guidelines", "ranking")
 
 
 class NoteDocument(Protocol):
@@ -81,6 +86,20 @@ class Worked:
     mentions: list[Mention]
     candidates: list[Candidate]
     dropped: list[Dropped]
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage so far
+
+
+def _since(started: float) -> float:
+    return 1000 * (time.perf_counter() - started)
+
+
+def _nlp_timings(document: NoteDocument, total_ms: float) -> dict[str, float]:
+    # the pipeline times its own stages (``nlp.document.StageTimings``); a stand-in may not
+    timings = getattr(document, "timings", None)
+    found = asdict(timings) if is_dataclass(timings) and not isinstance(timings, type) else {}
+    stages = {name: float(found.get(name, 0.0)) for name in NLP_STAGES}
+    stages["nlp_other"] = max(0.0, total_ms - sum(stages.values()))
+    return stages
 
 
 def _validate(text: object) -> str:
@@ -146,12 +165,17 @@ class CodingEngine:
         return stale
 
     def work(self, text: str, *, setting: Setting, include_negated: bool) -> Worked:
-        """Candidates after every guideline rule, before scoring."""
+        """Candidates after every guideline rule, before scoring (with the time of each stage)."""
+        started = time.perf_counter()
         document = self.pipeline.process(text)
+        timings = _nlp_timings(document, _since(started))
+        started = time.perf_counter()
         mentions = [with_history_cue(text, m) for m in document.mentions]
         found = generate(
             text, mentions, codebook=self.codebook, matcher=self.matcher, semantic=self.semantic
         )
+        timings["candidates"] = _since(started)
+        started = time.perf_counter()
         kept, dropped = apply_assertions(found, setting=setting, include_negated=include_negated)
         kept = apply_combinations(kept, self.codebook)
         kept, integral = drop_integral_symptoms(kept)
@@ -180,7 +204,8 @@ class CodingEngine:
         merged.extend(services)
         flag_excludes1(merged, self.codebook)
         link_instructions(merged, self.codebook)
-        return Worked(mentions, merged, [*dropped, *integral])
+        timings["guidelines"] = _since(started)
+        return Worked(mentions, merged, [*dropped, *integral], timings)
 
     def code(
         self,
@@ -195,6 +220,20 @@ class CodingEngine:
         ``options`` may be any object with ``CodingOptions``' attributes (missing ones default),
         such as the evaluation harness's own options record.
         """
+        result, _ = self.code_timed(
+            text, setting=setting, date_of_service=date_of_service, options=options
+        )
+        return result
+
+    def code_timed(
+        self,
+        text: str,
+        *,
+        setting: Setting = "outpatient",
+        date_of_service: date | None = None,
+        options: CodingOptions | None = None,
+    ) -> tuple[CodingResult, dict[str, float]]:
+        """``code``, with the milliseconds each of ``STAGES`` took for this call."""
         include_negated = bool(getattr(options, "include_negated", False))
         use_ranker = bool(getattr(options, "use_ranker", True))
         min_confidence = getattr(options, "min_confidence", None)
@@ -204,6 +243,7 @@ class CodingEngine:
         stale = self.check_date(date_of_service)
         started = time.perf_counter()
         worked = self.work(note, setting=setting, include_negated=include_negated)
+        ranking_started = time.perf_counter()
         ranker = self.ranker if use_ranker else None
         if ranker is not None:
             probabilities = ranker.score(worked.candidates, note)
@@ -228,13 +268,7 @@ class CodingEngine:
                 if not worked.mentions
                 else "no mention supports a code under the coding guidelines"
             )
-        log.info(
-            "coded note: %d mentions, %d suggestions, %.1f ms",
-            len(worked.mentions),
-            len(result),
-            1000 * (time.perf_counter() - started),
-        )
-        return CodingResult(
+        coded = CodingResult(
             suggestions=result,
             mentions=[mention_out(m) for m in worked.mentions],
             documentation_queries=documentation_queries(note, worked.mentions),
@@ -243,6 +277,14 @@ class CodingEngine:
             date_of_service=date_of_service,
             no_suggestions_reason=reason,
         )
+        timings = {**worked.timings, "ranking": _since(ranking_started)}
+        log.info(
+            "coded note: %d mentions, %d suggestions, %.1f ms",
+            len(worked.mentions),
+            len(result),
+            _since(started),
+        )
+        return coded, timings
 
 
 def load_coder(

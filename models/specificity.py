@@ -75,8 +75,14 @@ def _score(description: str, attributes: dict[str, str]) -> tuple[float, set[str
         # Default dominance when undocumented: right side dominant, left non-dominant (I.C.9.d.1).
         wants_non = side == "left"
         score += 0.1 if ("non-dominant" in text) == wants_non else 0.0
+    if "nondisplaced" in text and "nondisplaced" not in attributes.get("displacement", ""):
+        # A fracture not stated as displaced or nondisplaced is coded displaced (I.C.19.c.1).
+        score -= 0.2
     if "unspecified" in text and not used:
         score += 0.5
+        if text.rstrip().endswith("unspecified"):
+            # "<category>, unspecified" says nothing more; "due to unspecified occlusion" does.
+            score += 0.1
     return score, used
 
 

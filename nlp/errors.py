@@ -8,5 +8,5 @@ from __future__ import annotations
 from codesets.errors import CACError
 
 
-class InvalidNoteText(CACError):  # noqa: N818 - named like the rest of the CACError tree
+class InvalidNoteText(CACError):
     """The note given to the pipeline is not a ``str``, or is longer than the pipeline takes."""

@@ -34,7 +34,7 @@ from nlp.mention import Assertion, Cue, Mention
 from nlp.mentions import Found, MentionFinder
 from nlp.rules import abbreviation_lexicon, attribute_rules, context_rules, rules_checksum
 from nlp.sections import SectionComponent, SectionFinder
-from nlp.terminology import TermIndex, cache_directory, default_terms, load_index
+from nlp.terminology import TermIndex, cache_directory, load_default_index, load_index
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def build_pipeline(
     register_extensions()
     if index is None:
         if terms is None:
-            index = load_index(default_terms(), cache_dir or cache_directory())
+            index = load_default_index(cache_dir or cache_directory())
         else:
             index = load_index(terms, cache_dir)
     nlp = spacy.blank("en")

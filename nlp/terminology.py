@@ -4,18 +4,21 @@ Each term (a tabular description, an inclusion term, an Alphabetic Index path, a
 curated synonym) becomes the sorted tuple of its normalized content words, so "Diabetes, type 2,
 with neuropathy" (an index path) and "type 2 diabetes with neuropathy" (a note) share one key.
 A note is matched by looking up word windows in one dict, which is far faster than a
-``PhraseMatcher`` with a quarter of a million patterns. The compiled index is pickled in the
-code-set cache directory under the terms' checksum, so it is built once per code-set release.
+``PhraseMatcher`` with a quarter of a million patterns. The compiled index is marshalled in the
+code-set cache directory, so it is built once per code-set release: the index of every loaded
+code set (``load_default_index``) is keyed on the code-set cache's fingerprint and the rules, so
+finding it needs no pass over the quarter of a million terms (that pass and their checksum took
+over two seconds of every start-up); an index of given terms is keyed on their checksum.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
+import marshal
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +29,7 @@ from nlp.rules import rules_checksum, vocabulary
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 MAX_WORDS = 8  # longer terms are sentences, not names a note repeats verbatim
 MAX_ENTRIES_PER_KEY = 40
 _PATH_SOURCES = frozenset({"index", "neoplasm", "drug"})
@@ -154,27 +157,50 @@ def load_index(terms: Iterable[Term], cache_dir: Path | None) -> TermIndex:
     listed = list(terms)
     if cache_dir is None:
         return build_index(listed)
-    checksum = terms_checksum(listed)
-    path = cache_dir / f"nlp-terms-{checksum[:24]}.pickle"
+    return _cached(cache_dir, terms_checksum(listed), lambda: build_index(listed))
+
+
+def load_default_index(cache_dir: Path | None) -> TermIndex:
+    """The index of every loaded code set's terms (``default_terms``), read without them."""
+    key = _codesets_key()
+    if key is None or cache_dir is None:
+        return load_index(default_terms(), cache_dir)
+    return _cached(cache_dir, key, lambda: build_index(default_terms()))
+
+
+def _codesets_key() -> str | None:
+    # the code-set cache's fingerprint names every term it holds; the rules change the index too
+    try:
+        from codesets.cache import fingerprint
+        from codesets.config import get_config
+
+        found = fingerprint(get_config())
+    except (CACError, ImportError, OSError) as error:
+        log.warning("code-set fingerprint unavailable (%s)", type(error).__name__)
+        return None
+    return hashlib.sha256(f"{INDEX_FORMAT}|{rules_checksum()}|{found}".encode()).hexdigest()
+
+
+def _cached(cache_dir: Path, key: str, build: Callable[[], TermIndex]) -> TermIndex:
+    path = cache_dir / f"nlp-terms-{key[:24]}.marshal"
     if path.is_file():
         try:
-            with path.open("rb") as handle:
-                cached = pickle.load(handle)
-            if isinstance(cached, TermIndex) and cached.checksum == checksum:
-                return cached
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            stored = marshal.loads(path.read_bytes())
+            if isinstance(stored, tuple) and len(stored) == 6 and stored[0] == key:
+                return TermIndex(*stored[1:])
+        except (OSError, ValueError, EOFError, TypeError):
             log.warning("terminology cache unreadable; rebuilding")
     started = time.perf_counter()
-    index = build_index(listed)
+    index = build()
+    fields = (index.table, index.entries, index.vocabulary, index.max_words, index.checksum)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".tmp")
-        with partial.open("wb") as handle:
-            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.write_bytes(marshal.dumps((key, *fields)))
         partial.replace(path)
         # an index of older terms or rules is never read again: keep one, not one per release
-        for stale in cache_dir.glob("nlp-terms-*.pickle"):
-            if stale != path:
+        for stale in cache_dir.glob("nlp-terms-*"):
+            if stale != path and stale.suffix != ".tmp":
                 stale.unlink(missing_ok=True)
     except OSError:
         log.warning("terminology cache not writable; continuing without it")

@@ -21,3 +21,5 @@ fi
 
 # Build the compact code-set cache once (checked against the shipped data's checksums).
 .venv/bin/cac codesets build-cache
+# Precompute the sentence embeddings of code names for semantic matching (~1-2 min once).
+.venv/bin/cac embed

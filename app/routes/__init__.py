@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Path
 
-from app.schemas import ErrorOut
+from app.schemas import ErrorOut, NoteCoded
 
 _WHY = {
     401: "No API key, or an unknown or revoked one.",
@@ -26,3 +26,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 # ids are 32-bit integer columns (PostgreSQL INTEGER): anything else is a 422, not a crash
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+# a repeated request (same Idempotency-Key, or encounter id and text) answers 200, not 201
+REPLAY_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"model": NoteCoded, "description": "An earlier identical request's stored result."}
+}

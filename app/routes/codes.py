@@ -53,15 +53,33 @@ def _out(code: Code) -> dict[str, object]:
 def search_codes(
     codes: CodeSetsDep,
     actor: ReviewReader,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="words or a code")],
-    system: Annotated[list[str] | None, Query(description="limit to these systems")] = None,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="A code or the start of one (E78, e11.4, J45.90, 9921), or words; the "
+            "last word may be unfinished (diab, hyperten, diab neuro) unless a space follows it.",
+            examples=["e11.4", "diab neuro"],
+        ),
+    ],
+    system: Annotated[
+        list[str] | None, Query(description="limit to these systems", examples=["ICD-10-CM"])
+    ] = None,
+    billable_only: Annotated[bool, Query(description="only codes that may be reported")] = False,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[CodeHit]:
-    """Codes whose descriptions or index terms match ``q``, best first."""
+    """Codes matching ``q``, best first.
+
+    A code or code prefix lists the code itself (score 1.0), then its billable descendants
+    (0.9), then its other descendants (0.8), in code order; a dotted code searches ICD-10-CM
+    only. Words match descriptions, inclusion and index terms, abbreviations and misspellings;
+    a billable code ranks above its non-billable parent when the words match both equally.
+    """
     if not q.strip():
         raise InvalidQuery("q: the search query is empty")
     systems = [parse_system(s) for s in system] if system else None
-    hits = codes.search(q, systems=systems, limit=limit)
+    hits = codes.search(q, systems=systems, limit=limit, billable_only=billable_only)
     return [
         CodeHit.model_validate({**_out(h.code), "score": h.score, "matched_term": h.matched_term})
         for h in hits

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from app import fhir_in, views
 from app.deps import CoderDep, CorrelationDep, Integration, SessionDep, SettingsDep
 from app.intake import code_note
+from app.routes import REPLAY_RESPONSE
 from app.routes.notes import IdempotencyKey, count_intake
 from app.schemas import NoteCoded
 
@@ -36,7 +37,12 @@ _EXAMPLE = {
 }
 
 
-@router.post("/fhir/DocumentReference", status_code=201, response_model=NoteCoded)
+@router.post(
+    "/fhir/DocumentReference",
+    status_code=201,
+    response_model=NoteCoded,
+    responses=REPLAY_RESPONSE,
+)
 def post_document_reference(
     document: Annotated[dict[str, Any], Body(examples=[_EXAMPLE])],
     request: Request,

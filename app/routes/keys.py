@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app import keys
 from app.deps import Admin, RuntimeDep, SessionDep
 from app.routes import RowId
+from app.schemas import Timestamp
 from app.security import Role
 from app.tables import ApiKey
 
@@ -30,8 +29,8 @@ class KeyOut(BaseModel):
     name: str
     role: Role
     prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Timestamp
+    revoked_at: Timestamp | None
 
 
 class KeyCreated(KeyOut):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app import audit, fhir_out, views
 from app.deps import (
+    Admin,
     Auditor,
     CoderDep,
     CodeSetsDep,
@@ -19,12 +20,13 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.erase import erase_note
 from app.errors import NoteNotFound, RequestTooLarge, error_body, status_for
 from app.finalize import current_codes
 from app.intake import Intake, code_note
-from app.routes import RowId
+from app.routes import REPLAY_RESPONSE, RowId
 from app.runtime import Runtime
-from app.schemas import AuditEventOut, NoteCoded, NoteIn, NoteOut, SuggestionsOut
+from app.schemas import AuditEventOut, EraseIn, NoteCoded, NoteIn, NoteOut, SuggestionsOut
 from app.tables import Note
 from codesets.errors import CACError
 
@@ -55,7 +57,12 @@ def count_intake(request: Request, source: str, done: Intake) -> None:
         runtime.metrics.note_coded(source, done.coding_ms)
 
 
-@router.post("/notes", status_code=201, response_model=NoteCoded)
+@router.post(
+    "/notes",
+    status_code=201,
+    response_model=NoteCoded,
+    responses=REPLAY_RESPONSE,
+)
 def post_note(
     note: NoteIn,
     request: Request,
@@ -195,3 +202,12 @@ def get_audit(note_id: RowId, session: SessionDep, actor: Auditor) -> list[Audit
     """Who did what to this note and when, oldest first."""
     _note(session, note_id)
     return [views.audit_out(event) for event in audit.for_note(session, note_id)]
+
+
+@router.post("/notes/{note_id}/erase", response_model=NoteOut)
+def post_erase(
+    note_id: RowId, body: EraseIn, session: SessionDep, actor: Admin, cid: CorrelationDep
+) -> NoteOut:
+    """Erase the note's text and every excerpt of it on request; codes and audit trail stay."""
+    note = erase_note(session, note_id=note_id, reason=body.reason, actor=actor, correlation_id=cid)
+    return views.note_out(note)

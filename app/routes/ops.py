@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -9,8 +11,13 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from app import repository
 from app.db import is_reachable
 from app.deps import AnyKey, RuntimeDep, SessionDep
+from app.routes import ERROR_RESPONSES
 
 router = APIRouter(tags=["operations"])
+# any valid key may call the keyed routes: only the key, its rate and the body size can fail
+_KEYED: dict[int | str, dict[str, Any]] = {
+    status: ERROR_RESPONSES[status] for status in (401, 413, 429)
+}
 
 
 @router.get("/health")
@@ -19,7 +26,7 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "not ready; the body says why"}})
+@router.get("/ready", responses={**_KEYED, 503: {"description": "not ready; the body says why"}})
 def ready(runtime: RuntimeDep, actor: AnyKey) -> JSONResponse:
     """Readiness: code sets and coder loaded, database reachable."""
     checks = {
@@ -36,7 +43,7 @@ def ready(runtime: RuntimeDep, actor: AnyKey) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, responses=_KEYED)
 def metrics(runtime: RuntimeDep, session: SessionDep, actor: AnyKey) -> Response:
     """Prometheus text exposition: request latency, notes coded, suggestions by status."""
     body = runtime.metrics.exposition(repository.suggestions_by_status(session))

@@ -22,7 +22,7 @@ from app.schemas import (
     SuggestionOut,
     WorklistPage,
 )
-from app.worklist import worklist
+from app.worklist import SortOrder, WorklistSort, worklist
 
 router = APIRouter(prefix="/v1", tags=["review"])
 
@@ -36,10 +36,31 @@ def get_worklist(
     date_from: date | None = None,
     date_to: date | None = None,
     coder: Annotated[str | None, Query(max_length=100, description="key name of a coder")] = None,
+    encounter: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="only notes whose encounter id contains this (any case)",
+            examples=["ENC-10"],
+        ),
+    ] = None,
+    sort: Annotated[
+        WorklistSort,
+        Query(
+            description="order by the note's age (time since it came in), date of service, "
+            "number of suggestions, of pending suggestions, or encounter id",
+            examples=["date_of_service"],
+        ),
+    ] = "age",
+    order: Annotated[
+        SortOrder,
+        Query(description="desc: oldest, latest or most first (for age: oldest first)"),
+    ] = "desc",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> WorklistPage:
-    """Notes needing review (or of the given status), oldest first, filtered and paged."""
+    """Notes needing review (or of the given status), filtered, sorted (default: oldest
+    first) and paged; ``total`` counts every note the filters match."""
     return worklist(
         session,
         status=status,
@@ -47,6 +68,9 @@ def get_worklist(
         date_from=date_from,
         date_to=date_to,
         coder=coder,
+        encounter=encounter,
+        sort=sort,
+        order=order,
         limit=limit,
         offset=offset,
     )

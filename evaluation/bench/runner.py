@@ -23,7 +23,7 @@ from typing import Any
 
 from codesets.errors import CACError
 from evaluation.bench.anchors import medspacy_ms_per_note, tokenizer_ms_per_note
-from evaluation.bench.probe import STAGES, StageProbe
+from evaluation.bench.probe import STAGES, code_with_stages
 from evaluation.bench.stats import mean, peak_rss_mb, percentile, rounded
 from models.coder import Coder
 from models.worker import CoderLoader, default_loader, process_coder
@@ -63,16 +63,15 @@ def read_notes(directory: Path, limit: int | None = None) -> list[str]:
     return texts
 
 
-def _code_timed(coder: Coder, probe: StageProbe, text: str) -> Timed:
-    probe.reset()
+def _code_timed(coder: Coder, text: str) -> Timed:
     started = time.perf_counter()
     try:
-        coder.code(text)
+        stages = code_with_stages(coder, text)
     except CACError as failure:
         ms = 1000 * (time.perf_counter() - started)
         return Timed(ms, {}, type(failure).__name__, os.getpid(), peak_rss_mb())
     ms = 1000 * (time.perf_counter() - started)
-    return Timed(ms, probe.split(ms), None, os.getpid(), peak_rss_mb())
+    return Timed(ms, stages, None, os.getpid(), peak_rss_mb())
 
 
 @dataclass(slots=True)
@@ -87,14 +86,13 @@ def _run_single(texts: Sequence[str], loader: CoderLoader, profile: Path | None)
     started = time.perf_counter()
     coder = process_coder(loader)
     load_s = time.perf_counter() - started
-    probe = StageProbe(coder)
     # The first call pays for anything loaded lazily; it is reported apart, not hidden.
-    first = _code_timed(coder, probe, texts[0])
+    first = _code_timed(coder, texts[0])
     profiler = cProfile.Profile() if profile is not None else None
     started = time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    timed = [_code_timed(coder, probe, text) for text in texts]
+    timed = [_code_timed(coder, text) for text in texts]
     wall_s = time.perf_counter() - started
     if profiler is not None and profile is not None:
         profiler.disable()
@@ -110,9 +108,8 @@ def _init_worker(loader: CoderLoader, barrier: threading.Barrier, warmup: str) -
         started = time.perf_counter()
         coder = process_coder(loader)
         load_s = time.perf_counter() - started
-        probe = StageProbe(coder)
-        first = _code_timed(coder, probe, warmup)
-        _worker_state.update(coder=coder, probe=probe, load_s=load_s, first_ms=first.ms)
+        first = _code_timed(coder, warmup)
+        _worker_state.update(coder=coder, load_s=load_s, first_ms=first.ms)
     except BaseException:
         barrier.abort()  # the parent sees a broken barrier instead of waiting forever
         raise
@@ -124,7 +121,7 @@ def _worker_ready() -> tuple[int, float, float]:
 
 
 def _worker_code(text: str) -> Timed:
-    return _code_timed(_worker_state["coder"], _worker_state["probe"], text)
+    return _code_timed(_worker_state["coder"], text)
 
 
 def _run_workers(texts: Sequence[str], loader: CoderLoader, workers: int) -> _Run:

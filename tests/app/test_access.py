@@ -26,6 +26,8 @@ ROUTES: list[tuple[str, str, set[str]]] = [
     ("GET", "/v1/notes/{note}/fhir", {"integration", "coder", "analyst"}),
     ("GET", "/v1/notes/{note}/final", {"integration", "coder", "analyst"}),
     ("GET", "/v1/notes/{note}/audit", {"coder", "analyst", "admin"}),
+    ("POST", "/v1/notes/{note}/erase", {"admin"}),
+    ("GET", "/v1/audit", {"analyst", "admin"}),
     ("GET", "/v1/worklist", {"coder", "analyst"}),
     ("POST", "/v1/suggestions/{sid}/decision", {"coder"}),
     ("POST", "/v1/notes/{note}/codes", {"coder"}),
@@ -36,6 +38,7 @@ ROUTES: list[tuple[str, str, set[str]]] = [
     ("GET", "/v1/keys", {"admin"}),
     ("POST", "/v1/keys", {"admin"}),
     ("DELETE", "/v1/keys/999", {"admin"}),
+    ("GET", "/v1/me", ALL),
     ("GET", "/ready", ALL),
     ("GET", "/metrics", ALL),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -41,6 +42,17 @@ def test_migrations_from_empty_and_back(database_url: str) -> None:
     migrate(engine)
     assert set(inspect(engine).get_table_names()) >= TABLES
     engine.dispose()
+
+
+def test_processes_starting_together_migrate_once(database_url: str) -> None:
+    # two uvicorn workers (or `cac keys create` beside `cac serve`) start on an empty database
+    engines = [make_engine(database_url) for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        revisions = list(pool.map(migrate, engines))
+    assert revisions == [head_revision()] * 4
+    assert set(inspect(engines[0]).get_table_names()) >= TABLES
+    for engine in engines:
+        engine.dispose()
 
 
 def test_unknown_revision_refuses_to_start(settings: Settings, database_url: str) -> None:

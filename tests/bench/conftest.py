@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -21,49 +20,35 @@ NOTES = {
 }
 
 
-@dataclass(frozen=True)
-class _Timings:
-    tokenize: float = 0.1
-    sections: float = 0.2
-    sentences: float = 0.3
-    abbreviations: float = 0.0
-    mentions: float = 0.4
-    assertions: float = 0.5
-
-
-@dataclass(frozen=True)
-class _Document:
-    mentions: list[str]
-    timings: _Timings = field(default_factory=_Timings)
-
-
-class _Pipeline:
-    def process(self, text: str) -> _Document:
-        return _Document(text.split())
+# What the fake reports per coded note (the real engine reports every stage of STAGES).
+STAGE_MS = {"tokenize": 0.1, "sections": 0.2, "sentences": 0.3, "mentions": 0.4, "candidates": 0.5}
 
 
 class FakeEngine:
-    """Has the ``pipeline`` and ``work`` the stage probe reads; refuses the note ``FAIL``."""
-
-    def __init__(self) -> None:
-        self.pipeline = _Pipeline()
+    """Has the engine's ``code_timed``; refuses the note ``FAIL``."""
 
     def work(self, text: str) -> list[str]:
-        return self.pipeline.process(text).mentions
+        return text.split()
 
-    def code(
+    def code_timed(
         self, text: str, *, setting: Setting = "outpatient", date_of_service: date | None = None
-    ) -> CodingResult:
+    ) -> tuple[CodingResult, dict[str, float]]:
         if text == "FAIL":
             raise InvalidNote("refused")
         self.work(text)
-        return CodingResult(
+        result = CodingResult(
             suggestions=[],
             mentions=[],
             versions=Versions(icd10cm="t", hcpcs="t", cpt="t", model="m", pipeline="p"),
             setting=setting,
             no_suggestions_reason="fake",
         )
+        return result, dict(STAGE_MS)
+
+    def code(
+        self, text: str, *, setting: Setting = "outpatient", date_of_service: date | None = None
+    ) -> CodingResult:
+        return self.code_timed(text, setting=setting, date_of_service=date_of_service)[0]
 
 
 def load_fake_engine() -> Coder:

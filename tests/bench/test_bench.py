@@ -52,9 +52,10 @@ def test_report_shape_with_anchors(notes_dir: Path, fake_engine_loader: CoderLoa
     assert report["errors"] == 1 and report["error_types"] == {"InvalidNote": 1}
     assert report["ms_per_note"] <= report["p95_ms"] <= report["p99_ms"] <= report["max_ms"]
     assert set(report["stages_ms_per_note"]) == set(STAGES)
-    # The fake's pipeline reports 0.3 ms of sentences on every note it codes; the refused
-    # note has no stages and does not dilute the mean.
+    # The fake reports 0.3 ms of sentences on every note it codes; the refused note has no
+    # stages and does not dilute the mean; a stage it does not report counts as 0.
     assert report["stages_ms_per_note"]["sentences"] == pytest.approx(0.3, abs=1e-3)
+    assert report["stages_ms_per_note"]["ranking"] == 0.0
     assert report["medspacy_pipeline"][0] == "medspacy_pyrush"
     assert all(isinstance(v, bool) for v in report["goals"].values())
 

@@ -69,12 +69,121 @@ def test_non_billable_ranks_below_an_equally_good_billable_code() -> None:
         term_codes=[0, 1, 2],
         code_system=[0, 0, 0],
         code_billable=[False, True, True],
+        code_names=["I20", "I21.9", "S72.90"],
     )
     hits = SearchIndex(payload, rewriter=Rewriter([])).query(
         "angina pectoris", systems=None, billable_only=False, limit=5
     )
     assert [hit.code_id for hit in hits] == [1, 0]
     assert hits[0].score > hits[1].score
+
+
+def _tiny(titles: list[tuple[str, str, bool]]) -> SearchIndex:
+    """An index of ICD-10-CM codes given as (code, title, billable)."""
+    return SearchIndex(
+        SearchIndex.build(
+            [title for _, title, _ in titles],
+            term_codes=list(range(len(titles))),
+            code_system=[0] * len(titles),
+            code_billable=[billable for _, _, billable in titles],
+            code_names=[code for code, _, _ in titles],
+        ),
+        rewriter=Rewriter([]),
+    )
+
+
+def test_a_billable_child_is_not_outranked_by_its_parent_on_the_same_words() -> None:
+    index = _tiny(
+        [
+            ("J45", "Asthma", False),
+            ("J45.909", "Asthma, unspecified, uncomplicated", True),
+            ("J44.9", "Chronic obstructive pulmonary disease", True),
+            ("K21", "Reflux esophagitis", False),  # its child matches fewer words: no swap
+            ("K21.9", "Reflux disease", True),
+        ]
+    )
+    hits = index.query("asthma", systems=None, billable_only=False, limit=5)
+    assert [hit.code_id for hit in hits][:2] == [1, 0]
+    hits = index.query("reflux esophagitis", systems=None, billable_only=False, limit=5)
+    assert [hit.code_id for hit in hits] == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [("E78", "E78"), ("e11.4", "E11.4"), ("E1140", "E11.40"), ("J45.90", "J45.90"), ("i10", "I10")],
+)
+def test_a_code_or_its_start_lists_the_code_then_billable_descendants(
+    codesets: CodeSets, query: str, first: str
+) -> None:
+    hits = codesets.search(query, limit=50)
+    codes = [hit.code.code for hit in hits]
+    assert codes[0] == first
+    assert hits[0].score == 1.0
+    prefix = first.replace(".", "")
+    rest = hits[1:]
+    assert all(hit.code.code.replace(".", "").startswith(prefix) for hit in rest)
+    billable = [hit.code.billable for hit in rest if hit.code.system.value == "ICD-10-CM"]
+    assert billable == sorted(billable, reverse=True)  # billable descendants first
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_code_prefix_results() -> None:
+    index = _tiny(
+        [
+            ("E78", "Disorders of lipoprotein metabolism", False),
+            ("E78.0", "Pure hypercholesterolemia", False),
+            ("E78.00", "Pure hypercholesterolemia, unspecified", True),
+            ("E78.2", "Mixed hyperlipidemia", True),
+            ("E79", "Disorders of purine metabolism", False),
+        ]
+    )
+    hits = index.query("e78", systems=None, billable_only=False, limit=10)
+    assert [hit.code_id for hit in hits] == [0, 2, 3, 1]
+    hits = index.query("E78.", systems=None, billable_only=True, limit=10)
+    assert [hit.code_id for hit in hits] == [2, 3]
+
+
+def test_a_dotted_code_is_looked_for_in_icd10cm_only(codesets: CodeSets) -> None:
+    hits = codesets.search("e11.4", limit=50)
+    assert {hit.code.system.value for hit in hits} == {"ICD-10-CM"}
+    undotted = codesets.search("E1140", limit=50)
+    assert {hit.code.system.value for hit in undotted} == {"ICD-10-CM", "HCPCS"}
+    assert codesets.search("E1140", systems=["HCPCS"], limit=5)[0].code.code == "E1140"
+
+
+def test_a_code_shaped_word_that_begins_no_code_is_searched_as_words(codesets: CodeSets) -> None:
+    hits = codesets.search("a1c", limit=5)
+    assert hits
+    assert not any(hit.code.code.startswith("A1") for hit in hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("diab", {"E11.9"}),
+        ("hyperten", {"I10"}),
+        ("diab neuro", {"E11.40"}),
+        ("type 2 diab", {"E11.9"}),
+        ("mixed hyperlip", {"E78.2"}),
+        ("copd exac", {"J44.1"}),
+    ],
+)
+def test_unfinished_words_find_the_code(codesets: CodeSets, query: str, expected: set[str]) -> None:
+    hits = codesets.search(query, limit=5)
+    assert hits[0].code.code in expected, [hit.code.code for hit in hits]
+
+
+def test_only_the_last_word_is_taken_as_unfinished() -> None:
+    index = _tiny(
+        [
+            ("E11.65", "Diabetes with hyperglycemia", True),
+            ("E11.9", "Diabetes without complications", True),
+        ]
+    )
+    hits = index.query("diabetes with", systems=None, billable_only=False, limit=5)
+    assert [hit.code_id for hit in hits] == [0, 1]  # "with" may still become "without"
+    hits = index.query("with hyperglycemia", systems=None, billable_only=False, limit=5)
+    assert [hit.code_id for hit in hits] == [0]  # a finished "with" never means "without"
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n\t", "!!!", "the of and", "x" * 501])

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from codesets.errors import CodeSetVersionUnavailable
+from models.engine import STAGES
 from models.errors import InvalidNote
 
 NOTE = (
@@ -95,3 +96,14 @@ def test_json_round_trip(result: Any) -> None:
     dumped = result.model_dump(mode="json")
     assert dumped["suggestions"][0]["status"] == "needs_review"
     assert set(dumped["versions"]) == {"icd10cm", "hcpcs", "cpt", "model", "pipeline"}
+
+
+def test_code_timed_reports_every_stage_and_the_same_result(engine_for: Any, spec: Any) -> None:
+    engine = engine_for([spec(*row) for row in SPECS])
+    day = date(2026, 1, 5)
+    result, timings = engine.code_timed(NOTE, date_of_service=day)
+    assert tuple(timings) == STAGES
+    assert all(ms >= 0.0 for ms in timings.values())
+    # the fake pipeline keeps no stage clocks: its whole call is "nlp_other"
+    assert timings["tokenize"] == 0.0 and timings["candidates"] > 0.0
+    assert result == engine.code(NOTE, date_of_service=day)

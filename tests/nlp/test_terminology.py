@@ -69,19 +69,38 @@ def test_other_codes_rank_after_the_plain_one() -> None:
 
 def test_cache_round_trip_and_key(tmp_path: Path, terms: list[Term]) -> None:
     first = load_index(terms, tmp_path)
-    files = list(tmp_path.glob("nlp-terms-*.pickle"))
+    files = list(tmp_path.glob("nlp-terms-*.marshal"))
     assert len(files) == 1
     again = load_index(terms, tmp_path)
     assert again.table == first.table and again.checksum == first.checksum
     changed = [*terms, Term("Gout", System.ICD10CM, "M10.9", "tabular")]
     assert terms_checksum(changed) != first.checksum
     assert ("gout",) in load_index(changed, tmp_path).table
-    assert list(tmp_path.glob("nlp-terms-*.pickle")) != files  # the stale index is removed
-    assert len(list(tmp_path.glob("nlp-terms-*.pickle"))) == 1
+    assert list(tmp_path.glob("nlp-terms-*.marshal")) != files  # the stale index is removed
+    assert len(list(tmp_path.glob("nlp-terms-*.marshal"))) == 1
 
 
 def test_unreadable_cache_is_rebuilt(tmp_path: Path, terms: list[Term]) -> None:
     load_index(terms, tmp_path)
-    (path,) = tmp_path.glob("nlp-terms-*.pickle")
-    path.write_bytes(b"not a pickle")
+    (path,) = tmp_path.glob("nlp-terms-*.marshal")
+    path.write_bytes(b"not marshal data")
     assert len(load_index(terms, tmp_path)) > 0
+
+
+def test_default_index_is_found_without_reading_the_terms(
+    tmp_path: Path, terms: list[Term], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nlp import terminology
+
+    reads: list[int] = []
+
+    def default_terms() -> list[Term]:
+        reads.append(1)
+        return terms
+
+    monkeypatch.setattr(terminology, "_codesets_key", lambda: "k" * 64)
+    monkeypatch.setattr(terminology, "default_terms", default_terms)
+    first = terminology.load_default_index(tmp_path)
+    again = terminology.load_default_index(tmp_path)
+    assert reads == [1]  # built once; the second load reads the cache under the store's key
+    assert again.table == first.table and again.checksum == terms_checksum(terms)

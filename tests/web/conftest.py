@@ -257,6 +257,8 @@ class ReviewService:
     coder_name: str
     scenario_note_id: int
     other_note_ids: tuple[int, ...]
+    analyst_key: str
+    integration_key: str
 
     def api(self) -> httpx.Client:
         """An API client authenticated with the coder key."""
@@ -296,6 +298,9 @@ def _review_service(
         _, coder_key = create_key(
             session, secret=runtime.secret, name="coder-ann", role=Role.CODER, actor=operator
         )
+        _, analyst_key = create_key(
+            session, secret=runtime.secret, name="analyst-bo", role=Role.ANALYST, actor=operator
+        )
     with _serve(app) as base_url:
         ids = []
         with httpx.Client(
@@ -310,7 +315,9 @@ def _review_service(
                 )
                 assert response.status_code == 201, response.text
                 ids.append(int(response.json()["id"]))
-        yield ReviewService(base_url, coder_key, "coder-ann", ids[0], tuple(ids[1:]))
+        yield ReviewService(
+            base_url, coder_key, "coder-ann", ids[0], tuple(ids[1:]), analyst_key, integration_key
+        )
 
 
 @pytest.fixture(scope="module")

@@ -44,10 +44,10 @@ PHRASE_RECTS = """(phrase) => {
 }"""
 
 
-def sign_in(page: Page, service: Any) -> None:
-    """Open the client and sign in with the coder key."""
+def sign_in(page: Page, service: Any, key: str | None = None) -> None:
+    """Open the client and sign in with the coder key (or ``key``)."""
     page.goto(f"{service.base_url}/ui/")
-    page.get_by_label("API key").fill(service.coder_key)
+    page.get_by_label("API key").fill(key or service.coder_key)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#worklist-rows tr").first).to_be_visible()
 
@@ -82,6 +82,7 @@ def test_a_coder_reviews_a_note_from_worklist_to_final(
 
     # Worklist: both seeded notes, with their counts; open the scenario note from its row.
     sign_in(page, service)
+    expect(page.locator("#session-who")).to_have_text("Signed in as coder-ann (coder)")
     rows = page.locator("#worklist-rows tr")
     expect(rows).to_have_count(3)
     row = rows.filter(has_text="ENC-WEB-1")
@@ -110,6 +111,13 @@ def test_a_coder_reviews_a_note_from_worklist_to_final(
     # Negated and family mentions are drawn differently from the rest of the text.
     expect(page.locator("#note-text .a-negated")).to_have_text("chest pain")
     expect(page.locator("#note-text .a-family")).to_have_text("breast cancer")
+    # Section headers come from the note API, drawn in the text and listed for navigation.
+    expect(page.locator("#note-sections button")).to_have_text(
+        ["CHIEF COMPLAINT", "HISTORY OF PRESENT ILLNESS", "ASSESSMENT AND PLAN"]
+    )
+    expect(page.locator("#note-text .sec-head")).to_have_text(
+        ["CHIEF COMPLAINT:", "HISTORY OF PRESENT ILLNESS:", "ASSESSMENT AND PLAN:"]
+    )
     expect(page.locator(".sugg[data-code='J18.9'] .warnings")).to_contain_text("organism")
     page.locator("#note-title").hover()
     assert page.evaluate(AUDIT_JS) == []
@@ -136,7 +144,13 @@ def test_a_coder_reviews_a_note_from_worklist_to_final(
     page.keyboard.press("m")
     picker = page.locator("#picker-dialog")
     expect(picker).to_be_visible()
-    page.locator("#picker-q").fill("mixed hyperlipidemia")
+    # A code's start lists the code, then its billable descendants.
+    page.locator("#picker-q").fill("e78.")
+    expect(page.locator(".picker-opt").first).to_have_attribute("data-code", "E78")
+    expect(page.locator(".picker-opt").nth(1)).to_contain_text("billable")
+    # A few letters of each word find the code.
+    page.locator("#picker-q").fill("mixed hyperlip")
+    expect(page.locator(".picker-opt").first).to_have_attribute("data-code", "E78.2")
     option = page.locator(".picker-opt[data-code='E78.2']")
     expect(option).to_be_visible()
     expect(option).to_contain_text("billable")
@@ -276,6 +290,41 @@ def test_the_worklist_filters_and_finds(page: Page, review_service: Any) -> None
     expect(page.locator("#worklist-empty")).to_be_visible()
     page.get_by_label("Setting").select_option("outpatient")
     expect(page.locator("#worklist-rows tr").first).to_be_visible()
-    page.get_by_label("Find on this page").fill("WEB-3")
+    page.get_by_role("searchbox", name="Encounter").fill("web-3")  # asked of the service
     expect(page.locator("#worklist-rows tr")).to_have_count(1)
     expect(page.locator("#worklist-rows")).to_contain_text("ENC-WEB-3")
+    expect(page.locator("#worklist-count")).to_have_text("1 notes")
+
+
+def test_the_worklist_is_sorted_by_the_service(page: Page, review_service: Any) -> None:
+    sign_in(page, review_service)
+    first = page.locator("#worklist-rows tr").first
+    page.get_by_label("Sort").select_option(label="Date of service, latest")
+    expect(first).to_contain_text("ENC-WEB-3")
+    page.get_by_label("Sort").select_option(label="Date of service, earliest")
+    expect(first).to_contain_text("ENC-WEB-1")
+    page.get_by_label("Sort").select_option(label="Newest first")
+    expect(first).to_contain_text("ENC-WEB-3")
+    page.get_by_label("Sort").select_option(label="Oldest first")
+    expect(first).to_contain_text("ENC-WEB-1")
+
+
+def test_an_analyst_sees_notes_but_no_review_actions(page: Page, review_service: Any) -> None:
+    sign_in(page, review_service, review_service.analyst_key)
+    expect(page.locator("#session-who")).to_have_text("Signed in as analyst-bo (analyst)")
+    page.locator("#worklist-rows tr").filter(has_text="ENC-WEB-2").get_by_role("link").click()
+    expect(page.locator("#suggestions > li").first).to_be_visible()
+    expect(page.locator(".sugg-actions")).to_have_count(0)
+    expect(page.locator("#btn-add")).to_be_hidden()
+    expect(page.locator("#btn-finalize")).to_be_hidden()
+    expect(page.locator("#keybar")).to_contain_text("History")
+    expect(page.locator("#keybar")).not_to_contain_text("Accept")
+
+
+def test_a_key_that_cannot_review_is_refused(page: Page, review_service: Any) -> None:
+    page.goto(f"{review_service.base_url}/ui/")
+    page.get_by_label("API key").fill(review_service.integration_key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#error")).to_contain_text("integration key cannot review notes")
+    expect(page.locator("#worklist-rows")).to_have_count(0)
+    assert page.evaluate("() => sessionStorage.length") == 0

@@ -95,7 +95,12 @@ class FakeCodeSets:
         return found
 
     def search(
-        self, query: str, *, systems: Sequence[System] | None = None, limit: int = 10
+        self,
+        query: str,
+        *,
+        systems: Sequence[System] | None = None,
+        limit: int = 10,
+        billable_only: bool = False,
     ) -> list[SearchHit]:
         """Codes whose description contains every query word, or whose code starts with it."""
         words = query.lower().split()
@@ -103,6 +108,7 @@ class FakeCodeSets:
             SearchHit(c, 1.0, c.description, "tabular")
             for c in CODES.values()
             if (systems is None or c.system in systems)
+            and (c.billable or not billable_only)
             and (all(w in c.description.lower() for w in words) or c.code.startswith(query.upper()))
         ]
         return hits[:limit]

@@ -72,6 +72,7 @@ async function request(method, path, { query, body } = {}) {
 }
 
 export const api = {
+  me: () => request("GET", "me"),
   worklist: (query) => request("GET", "worklist", { query }),
   note: (noteId) => request("GET", `notes/${encodeURIComponent(noteId)}`),
   suggestions: (noteId) => request("GET", `notes/${encodeURIComponent(noteId)}/suggestions`),
@@ -84,6 +85,4 @@ export const api = {
     request("POST", `notes/${encodeURIComponent(noteId)}/reopen`, { body: { reason } }),
   audit: (noteId) => request("GET", `notes/${encodeURIComponent(noteId)}/audit`),
   searchCodes: (query) => request("GET", "codes/search", { query }),
-  lookupCode: (system, code, query) =>
-    request("GET", `codes/${encodeURIComponent(system)}/${encodeURIComponent(code)}`, { query }),
 };

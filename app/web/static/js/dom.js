@@ -47,15 +47,10 @@ export function clearError() {
   byId("error-text").textContent = "";
 }
 
-// The service stores UTC; a timestamp without an offset (SQLite drops it) is read as UTC.
-function parseUtc(isoTimestamp) {
-  const zoned = /([zZ]|[+-]\d\d:?\d\d)$/.test(isoTimestamp) ? isoTimestamp : `${isoTimestamp}Z`;
-  return new Date(zoned);
-}
-
-export function formatAge(isoTimestamp, now = Date.now()) {
-  if (!isoTimestamp) return "";
-  const minutes = Math.max(0, Math.round((now - parseUtc(isoTimestamp).getTime()) / 60000));
+// Every timestamp the API sends is ISO 8601 with its UTC offset.
+export function formatAge(seconds) {
+  if (seconds === undefined || seconds === null) return "";
+  const minutes = Math.max(0, Math.round(seconds / 60));
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.round(minutes / 60);
   if (hours < 48) return `${hours} h`;
@@ -64,6 +59,6 @@ export function formatAge(isoTimestamp, now = Date.now()) {
 
 export function formatTime(isoTimestamp) {
   if (!isoTimestamp) return "";
-  const date = parseUtc(isoTimestamp);
+  const date = new Date(isoTimestamp);
   return Number.isNaN(date.getTime()) ? isoTimestamp : date.toLocaleString();
 }

@@ -1,25 +1,37 @@
 // Starts the client: sign-in, the session bar, and the views chosen by the URL fragment
 // (#/worklist, #/notes/<id>), so the browser's back button and links work without a server route.
 
-import { api, getKey, setKey } from "./api.js";
+import { getKey, setKey } from "./api.js";
 import { byId, clearError, cloneTemplate, showError } from "./dom.js";
 import { installKeys, setShortcuts } from "./keys.js";
 import { showNote } from "./note.js";
 import { installPicker } from "./picker.js";
 import { installReasons } from "./reasons.js";
+import { can, currentUser, forgetMe, loadMe } from "./session.js";
 import { showWorklist } from "./worklist.js";
 
 const main = byId("main");
 
-function showSession(signedIn) {
-  byId("nav").hidden = !signedIn;
-  byId("session").hidden = !signedIn;
-  byId("session-who").textContent = signedIn ? "Signed in with a coder key" : "";
+function showSession(user) {
+  byId("nav").hidden = !user;
+  byId("session").hidden = !user;
+  byId("session-who").textContent = user ? `Signed in as ${user.name} (${user.role})` : "";
+}
+
+// The worklist is the client's home: a key whose role cannot read it cannot use the client.
+async function signedInUser() {
+  const user = currentUser() ?? (await loadMe());
+  if (!can("worklist:read")) {
+    forgetMe();
+    throw Object.assign(new Error(`A ${user.role} key cannot review notes; sign in with a coder key.`), { status: 401 });
+  }
+  return user;
 }
 
 function showSignIn(message) {
   setKey(null);
-  showSession(false);
+  forgetMe();
+  showSession(null);
   setShortcuts([]);
   main.replaceChildren(cloneTemplate("tpl-signin"));
   if (message) showError(message);
@@ -34,7 +46,7 @@ function showSignIn(message) {
     }
     setKey(key);
     try {
-      await api.worklist({ limit: 1 }); // proves the key and its role before showing anything
+      await signedInUser(); // proves the key and its role before showing anything
     } catch (error) {
       setKey(null);
       showError(error.message);
@@ -53,9 +65,9 @@ async function route() {
     showSignIn();
     return;
   }
-  showSession(true);
   const match = location.hash.match(/^#\/notes\/([^/?]+)/);
   try {
+    showSession(await signedInUser());
     if (match) await showNote(main, decodeURIComponent(match[1]));
     else await showWorklist(main);
     main.focus({ preventScroll: true });

@@ -7,6 +7,7 @@ import { setShortcuts } from "./keys.js";
 import { renderNote } from "./notetext.js";
 import { openPicker } from "./picker.js";
 import { openReject, openReopen } from "./reasons.js";
+import { can } from "./session.js";
 import { nextNoteId } from "./worklist.js";
 
 let view = null;
@@ -45,7 +46,7 @@ function renderSections(textView) {
   nav.hidden = textView.sectionEls.length === 0;
   nav.replaceChildren(
     ...textView.sectionEls.map(({ section, el }) =>
-      h("button", { type: "button", class: "btn btn-quiet btn-small", onclick: () => el.scrollIntoView({ block: "start", behavior: "smooth" }) }, section.name),
+      h("button", { type: "button", class: "btn btn-quiet btn-small", onclick: () => el.scrollIntoView({ block: "start", behavior: "smooth" }) }, section.title),
     ),
   );
 }
@@ -118,13 +119,15 @@ function renderSuggestion(s, index) {
       ? h("ul", { class: "linked" }, s.linked.map((l) => h("li", {}, `${l.relation.replace("_", " ")}: ${l.code} — ${l.note}`)))
       : null,
     isDecided(s) && s.decision.reason ? h("p", { class: "muted reason" }, `Reason: ${s.decision.reason}`) : null,
-    h(
-      "div",
-      { class: "sugg-actions" },
-      h("button", { type: "button", class: "btn btn-small", onclick: () => act(index, "accept") }, "Accept ", h("kbd", {}, "A")),
-      h("button", { type: "button", class: "btn btn-small", onclick: () => act(index, "reject") }, "Reject ", h("kbd", {}, "R")),
-      h("button", { type: "button", class: "btn btn-small", onclick: () => act(index, "modify") }, "Modify ", h("kbd", {}, "M")),
-    ),
+    can("suggestions:decide")
+      ? h(
+          "div",
+          { class: "sugg-actions" },
+          h("button", { type: "button", class: "btn btn-small", onclick: () => act(index, "accept") }, "Accept ", h("kbd", {}, "A")),
+          h("button", { type: "button", class: "btn btn-small", onclick: () => act(index, "reject") }, "Reject ", h("kbd", {}, "R")),
+          h("button", { type: "button", class: "btn btn-small", onclick: () => act(index, "modify") }, "Modify ", h("kbd", {}, "M")),
+        )
+      : null,
   );
   return item;
 }
@@ -220,6 +223,7 @@ function renderAll() {
     ...(view.data.documentation_queries ?? []).flatMap((q, i) => (q.evidence ?? []).map((ev) => ({ key: `q${i}`, start: ev.start, end: ev.end }))),
   ];
   view.text = renderNote(byId("note-text"), view.note.text, {
+    sections: view.note.sections ?? [],
     mentions: view.data.mentions ?? [],
     evidence,
   });
@@ -227,8 +231,10 @@ function renderAll() {
   renderSuggestions();
   if (current()) view.text.highlight(suggestionKey(current()));
   const finalized = view.note.status === "finalized";
-  byId("btn-finalize").hidden = finalized;
-  byId("btn-reopen").hidden = !finalized;
+  const finalizes = can("notes:finalize");
+  byId("btn-finalize").hidden = finalized || !finalizes;
+  byId("btn-reopen").hidden = !finalized || !finalizes;
+  byId("btn-add").hidden = !can("suggestions:decide");
   byId("btn-add").disabled = finalized;
   for (const button of byId("suggestions").querySelectorAll(".sugg-actions button")) button.disabled = finalized;
   if (byId("history").open) loadHistory();
@@ -288,7 +294,6 @@ function act(index, action) {
       system: s.system,
       query: s.description,
       currentCode: s.code,
-      dateOfService: view.note.date_of_service,
       reasonRequired: true,
       onChoose: (hit, reason) => {
         if (hit.code === s.code) throw new Error(`${s.code} is the suggested code: accept it instead.`);
@@ -315,7 +320,6 @@ function addFromSelection() {
     context: `Evidence: “${span.text}”`,
     system: "ICD-10-CM",
     query: span.text.slice(0, 40),
-    dateOfService: view.note.date_of_service,
     onChoose: (hit, reason) =>
       perform(
         () => api.addCode(view.noteId, { system: hit.system, code: hit.code, reason: reason || undefined, evidence: span }),
@@ -395,15 +399,22 @@ export async function showNote(main, noteId) {
   });
   // Keep the mouse selection: pressing the button must not clear what the coder selected.
   byId("btn-add").addEventListener("mousedown", (event) => event.preventDefault());
-  setShortcuts([
-    { key: "j", alt: "ArrowDown", label: "Next", run: () => select(view.selected + 1) },
-    { key: "k", alt: "ArrowUp", label: "Previous", run: () => select(view.selected - 1) },
+  // Only the actions the signed-in key's role may take get a key (and a button).
+  const decide = can("suggestions:decide") ? [
     { key: "a", label: "Accept", run: () => act(view.selected, "accept") },
     { key: "r", label: "Reject", run: () => act(view.selected, "reject") },
     { key: "m", label: "Modify", run: () => act(view.selected, "modify") },
     { key: "c", label: "Add from selection", run: addFromSelection },
+  ] : [];
+  const lock = can("notes:finalize") ? [
     { key: "f", label: "Finalize", run: finalize },
     { key: "o", label: "Reopen", run: reopen },
+  ] : [];
+  setShortcuts([
+    { key: "j", alt: "ArrowDown", label: "Next", run: () => select(view.selected + 1) },
+    { key: "k", alt: "ArrowUp", label: "Previous", run: () => select(view.selected - 1) },
+    ...decide,
+    ...lock,
     { key: "h", label: "History", run: () => (byId("history").open = !byId("history").open) },
     { key: "n", label: "Next note", run: openNext },
     { key: "u", label: "Worklist", run: () => (location.hash = "#/worklist") },

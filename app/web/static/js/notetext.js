@@ -1,6 +1,7 @@
 // Renders a note's text as atomic segments so overlapping spans (section headers, mentions with
 // their assertion, each suggestion's evidence) can be styled and highlighted independently, and
-// maps a text selection back to character offsets.
+// maps a text selection back to character offsets. Sections come from the note API, found by
+// the same rules the pipeline codes with.
 //
 // The API counts offsets in Unicode code points (Python's str); the DOM counts UTF-16 units. The
 // two differ only past a character outside the Basic Multilingual Plane, so the conversion table
@@ -32,18 +33,6 @@ function offsetTables(text) {
   };
 }
 
-// Section headers as notes write them: an upper-case heading ("HISTORY OF PRESENT ILLNESS:") or a
-// capitalised one ending its line ("Assessment and Plan:"). This only draws the outline the coder
-// navigates by; the pipeline finds sections with its own rules for coding.
-const HEADER = /^[ \t]*((?:[A-Z][A-Z0-9/&,()' -]{1,60}[A-Z)])|(?:[A-Z][A-Za-z0-9/&,()' -]{2,60}(?=:[ \t]*$))):/gm;
-
-export function findSections(text) {
-  return [...text.matchAll(HEADER)].map((match) => {
-    const start = match.index + match[0].length - match[1].length - 1;
-    return { name: match[1], start, end: start + match[1].length + 1 };
-  });
-}
-
 function mentionFlags(mention) {
   const flags = ASSERTIONS.filter((name) => mention[name] === true);
   if (flags.length === 0 && ASSERTIONS.includes(mention.assertion)) flags.push(mention.assertion);
@@ -55,13 +44,18 @@ function strongest(mention, flags) {
 }
 
 /**
- * Build the note's DOM into `container`; mentions ([MentionOut]) and evidence ([{key, start, end}])
- * carry API offsets. Returns a view with `highlight(key)`, `selectionOffsets()` and the section
- * headers' elements.
+ * Build the note's DOM into `container`; sections ([SectionOut]), mentions ([MentionOut]) and
+ * evidence ([{key, start, end}]) carry API offsets. Returns a view with `highlight(key)`,
+ * `selectionOffsets()` and the section headers' elements.
  */
-export function renderNote(container, text, { mentions = [], evidence = [] }) {
+export function renderNote(container, text, { sections = [], mentions = [], evidence = [] }) {
   const { toUnit, toPoint } = offsetTables(text);
-  const spans = findSections(text).map((section) => ({ kind: "section", ...section, section }));
+  const spans = sections.map((section) => ({
+    kind: "section",
+    start: toUnit(section.start),
+    end: toUnit(section.header_end),
+    section,
+  }));
   for (const mention of mentions) {
     const flags = mentionFlags(mention);
     if (flags.length === 0) continue;

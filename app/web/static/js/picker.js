@@ -1,5 +1,6 @@
-// The code picker: searches /v1/codes/search as the coder types, shows each code's billable
-// status, and hands the chosen code to the caller. The dialog stays open, with the coder's
+// The code picker: searches /v1/codes/search as the coder types (a code or its start such as
+// "E11.4", or a few letters of words such as "diab neuro"), shows each code's billable status,
+// and hands the chosen code to the caller. The dialog stays open, with the coder's
 // choice, until the caller's request succeeds; a failed request shows its error in the dialog.
 
 import { api } from "./api.js";
@@ -54,24 +55,12 @@ function renderResults() {
   }
 }
 
-// A query shaped like a code is also looked up as one, so typing "E11.65" offers E11.65 first.
-const CODE_SHAPE = /^[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})?$|^[A-Za-z0-9][0-9]{3}[0-9A-Za-z]$/;
-
-async function exactCode(system, query) {
-  if (!CODE_SHAPE.test(query)) return null;
-  try {
-    return await api.lookupCode(system, query.toUpperCase(), { date_of_service: state.dateOfService });
-  } catch (error) {
-    if (error.status === 404 || error.status === 422) return null; // not a code of this release
-    throw error;
-  }
-}
-
 async function search() {
-  const query = byId("picker-q").value.trim();
+  // Sent as typed: a trailing space tells the service the last word is finished.
+  const query = byId("picker-q").value.trimStart();
   const system = byId("picker-system").value;
   const ticket = (state.ticket += 1);
-  if (query.length < 2) {
+  if (query.trim().length < 2) {
     state.hits = [];
     state.active = -1;
     byId("picker-hint").textContent = "Type at least two characters.";
@@ -80,15 +69,16 @@ async function search() {
   }
   byId("picker-hint").textContent = "Searching…";
   try {
-    const [exact, found] = await Promise.all([exactCode(system, query), api.searchCodes({ q: query, system, limit: 20 })]);
-    const hits = exact ? [exact, ...found.filter((hit) => hit.code !== exact.code)] : found;
+    const hits = await api.searchCodes({ q: query, system, limit: 20 });
     if (!state || ticket !== state.ticket) return; // a newer search has started
     // Keep the coder's choice when a newer search still lists it.
     const chosen = state.hits[state.active]?.code;
     state.hits = hits;
     const fallback = Math.max(0, hits.findIndex((hit) => hit.code !== state.currentCode));
     const kept = hits.findIndex((hit) => hit.code === chosen);
-    state.active = exact ? 0 : kept >= 0 ? kept : fallback;
+    // A code typed in full is the service's first hit (score 1): choose it.
+    const typed = hits[0]?.score === 1 && hits[0].code.replace(".", "") === query.trim().toUpperCase().replace(".", "");
+    state.active = typed ? 0 : kept >= 0 ? kept : fallback;
     if (hits.length === 0) state.active = -1;
     byId("picker-hint").textContent = hits.length === 0 ? "No codes match." : `${hits.length} codes; ↑ ↓ to move, Enter to choose.`;
     setError(null);
@@ -171,10 +161,10 @@ export function installPicker() {
  * Open the picker; `onChoose(hit, reason)` performs the request and throws on failure, and
  * `returnFocus()` puts focus back where the coder was (the page may have been redrawn).
  */
-export function openPicker({ title, context, system, query, currentCode, dateOfService, reasonRequired, onChoose, returnFocus }) {
+export function openPicker({ title, context, system, query, currentCode, reasonRequired, onChoose, returnFocus }) {
   state = {
     hits: [], active: -1, ticket: 0, timer: 0, busy: false,
-    onChoose, returnFocus, reasonRequired, currentCode, dateOfService,
+    onChoose, returnFocus, reasonRequired, currentCode,
   };
   byId("picker-reason-label").textContent = reasonRequired ? "Reason (required)" : "Reason (optional)";
   // aria-required, not required: the dialog explains a missing reason itself.

@@ -1,41 +1,30 @@
-// The worklist: notes waiting for review, filtered and sorted, one key to open the next.
+// The worklist: notes waiting for review, filtered and sorted by the service, one key to open
+// the next.
 
 import { api } from "./api.js";
-import { byId, cloneTemplate, formatAge, h, showError, clearError } from "./dom.js";
+import { byId, clearError, cloneTemplate, formatAge, formatTime, h, showError } from "./dom.js";
 import { setShortcuts } from "./keys.js";
 
 const PAGE_SIZE = 50;
 
 // Kept for the session so returning to the worklist (or "next note") keeps the coder's view.
 const view = {
-  filters: { status: "", setting: "", date_from: "", date_to: "", coder: "", q: "", sort: "age_desc" },
+  filters: { status: "", setting: "", date_from: "", date_to: "", coder: "", encounter: "", sort: "age:desc" },
   offset: 0,
   items: [],
   total: 0,
   focused: 0,
 };
-
-const SORTS = {
-  age_desc: (a, b) => cmp(a.created_at, b.created_at),
-  age_asc: (a, b) => cmp(b.created_at, a.created_at),
-  date_desc: (a, b) => cmp(b.date_of_service, a.date_of_service),
-  date_asc: (a, b) => cmp(a.date_of_service, b.date_of_service),
-  count_desc: (a, b) => b.suggestion_count - a.suggestion_count,
-};
-
-function cmp(a, b) {
-  return String(a ?? "").localeCompare(String(b ?? ""));
-}
-
-function visibleItems() {
-  const q = view.filters.q.trim().toLowerCase();
-  const items = q ? view.items.filter((item) => String(item.encounter_id ?? "").toLowerCase().includes(q)) : [...view.items];
-  return items.sort(SORTS[view.filters.sort] ?? SORTS.age_desc);
-}
+const TYPING_MS = 250;
+let typingTimer = 0;
 
 async function load() {
-  const { status, setting, date_from, date_to, coder } = view.filters;
-  const page = await api.worklist({ status, setting, date_from, date_to, coder: coder.trim(), limit: PAGE_SIZE, offset: view.offset });
+  const { status, setting, date_from, date_to, coder, encounter } = view.filters;
+  const [sort, order] = view.filters.sort.split(":");
+  const page = await api.worklist({
+    status, setting, date_from, date_to, coder: coder.trim(), encounter: encounter.trim(), sort, order,
+    limit: PAGE_SIZE, offset: view.offset,
+  });
   view.items = page.items;
   view.total = page.total;
 }
@@ -56,8 +45,7 @@ function focusRow(index) {
 }
 
 function renderRows() {
-  const items = visibleItems();
-  const now = Date.now();
+  const items = view.items;
   byId("worklist-rows").replaceChildren(
     ...items.map((item, index) =>
       h(
@@ -79,7 +67,7 @@ function renderRows() {
         h("td", { class: "num" }, String(item.suggestion_count)),
         h("td", { class: "num" }, String(item.pending_count)),
         h("td", {}, h("span", { class: `badge status-${item.status}` }, item.status.replace("_", " "))),
-        h("td", { title: item.created_at }, formatAge(item.created_at, now)),
+        h("td", {}, h("time", { datetime: item.created_at, title: formatTime(item.created_at) }, formatAge(item.age_seconds))),
       ),
     ),
   );
@@ -115,7 +103,7 @@ async function refresh() {
 /** The note after `noteId` in the coder's current worklist order (reloaded first). */
 export async function nextNoteId(noteId) {
   await load();
-  const items = visibleItems();
+  const items = view.items;
   const here = items.findIndex((item) => String(item.note_id) === String(noteId));
   const after = [...items.slice(here + 1), ...items.slice(0, Math.max(here, 0))];
   const next = after.find((item) => String(item.note_id) !== String(noteId));
@@ -134,18 +122,23 @@ export async function showWorklist(main) {
     refresh();
   });
   form.addEventListener("change", (event) => {
+    if (event.target.name === "coder" || event.target.name === "encounter") return; // on input
     readFilters();
-    if (event.target.name === "sort" || event.target.name === "q" || event.target.name === "coder") {
-      renderRows();
-    } else {
-      view.offset = 0;
-      refresh();
-    }
+    view.offset = 0;
+    refresh();
   });
-  byId("worklist-q").addEventListener("input", () => {
-    readFilters();
-    renderRows();
-  });
+  // Text filters ask the service once the coder pauses typing.
+  for (const name of ["coder", "encounter"]) {
+    form.elements[name].addEventListener("input", () => {
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => {
+        if (!byId("worklist-filters")) return; // the coder has left the worklist
+        readFilters();
+        view.offset = 0;
+        refresh();
+      }, TYPING_MS);
+    });
+  }
   byId("page-prev").addEventListener("click", () => {
     view.offset = Math.max(0, view.offset - PAGE_SIZE);
     refresh();
@@ -159,13 +152,13 @@ export async function showWorklist(main) {
     { key: "j", alt: "ArrowDown", label: "Next row", run: () => focusRow(view.focused + 1) },
     { key: "k", alt: "ArrowUp", label: "Previous row", run: () => focusRow(view.focused - 1) },
     { key: "Enter", label: "Open row", run: () => openAt(view.focused) },
-    { key: "/", label: "Search", run: () => byId("worklist-q").focus() },
+    { key: "/", label: "Find encounter", run: () => byId("worklist-q").focus() },
     { key: "g", label: "Refresh", run: refresh },
   ]);
   await refresh();
 }
 
 function openAt(index) {
-  const item = visibleItems()[index];
+  const item = view.items[index];
   if (item) location.hash = noteHref(item);
 }
