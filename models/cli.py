@@ -116,10 +116,19 @@ def train_command(
 
 @click.command("embed")
 def embed_command() -> None:
-    """Precompute sentence embeddings of code names into the cache (set-up step)."""
+    """Precompute the coder's derived caches (set-up step), so no start-up builds them.
+
+    Sentence embeddings of code names, then the phrase matcher's table and the NLP terminology
+    index (both built by loading the engine once); each is skipped when already current.
+    """
+    import time
+
     from models.codebook import open_codebook
-    from models.loading import model_cache_dir
+    from models.loading import load_engine, model_cache_dir
     from models.semantic import build_embeddings
 
     path, count, seconds = build_embeddings(open_codebook(), model_cache_dir())
     click.echo(f"{count} embeddings written to {path} in {seconds:.1f} s")
+    started = time.perf_counter()
+    load_engine(with_ranker=False, with_semantic=False)
+    click.echo(f"matcher and terminology caches ready in {time.perf_counter() - started:.1f} s")

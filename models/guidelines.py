@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -29,6 +30,7 @@ from models.codebook import CodeBook
 from models.rules import first_mapped, guideline_data, starts_with
 from models.schema import Setting
 from nlp.mention import Cue, Mention
+from nlp.rules import section_rules
 
 # "History of X" right before a mention on its line, with no clause break between.
 _HISTORY_BEFORE = re.compile(
@@ -42,6 +44,27 @@ class Dropped:
 
     code: str
     reason: str
+
+
+def _current_habit(mention: Mention) -> bool:
+    """A Social History mention made historical by the section header alone.
+
+    The header marks the section as history (the ConText convention the NegEx kit scores), but
+    social history records current habits ("smokes 1 ppd" is current tobacco dependence,
+    Guidelines I.C.5.b): only a cue in the words ("quit", "former", "history of") makes a
+    habit history for coding (I.C.21.c.4).
+    """
+    if mention.section != "social_history":
+        return False
+    headers = _social_history_headers()
+    historical = [cue for cue in mention.assertion.cues if cue.category == "historical"]
+    return all(cue.text.strip().lower() in headers for cue in historical)
+
+
+@functools.cache
+def _social_history_headers() -> frozenset[str]:
+    rules = section_rules().sections
+    return frozenset(h for rule in rules if rule.name == "social_history" for h in rule.headers)
 
 
 def _retarget(candidate: Candidate, code: str, rule: str, why: str) -> None:
@@ -94,7 +117,7 @@ def apply_assertions(
                 "family_history",
                 f"family history of a condition coded {original}: {family} (Guidelines I.C.21.c.4)",
             )
-        elif assertion.historical:
+        elif assertion.historical and not _current_habit(candidate.mentions[0]):
             if starts_with(original, data.chronic_prefixes):
                 candidate.rule = "chronic_history"
                 candidate.rationale.append(

@@ -23,7 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,7 +43,15 @@ _CACHE_SIZE = 4096
 _MAX_DEPTH = 4
 
 
-def encode_all(encoder: MiniLM, texts: Sequence[str], batch: int = _BATCH) -> NDArray[Any]:
+class PhraseEncoder(Protocol):
+    """Turns phrases into unit-length float32 vectors (``models.minilm.MiniLM``)."""
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """One row per text."""
+        ...
+
+
+def encode_all(encoder: PhraseEncoder, texts: Sequence[str], batch: int = _BATCH) -> NDArray[Any]:
     """Embeddings of many ``texts``, in batches of similar length (less padding), in order."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out: NDArray[Any] = np.zeros((len(texts), 384), dtype=np.float32)
@@ -107,7 +115,7 @@ class SemanticIndex:
         matrix: NDArray[Any],
         codes: list[str],
         names: list[str],
-        encoder: MiniLM,
+        encoder: PhraseEncoder,
         threshold: float = THRESHOLD,
     ) -> None:
         self._matrix = np.ascontiguousarray(matrix, dtype=np.float32)

@@ -31,21 +31,28 @@ PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def _load_fakes() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cac_test_fakes", SUPPORT / "cac_test_fakes.py")
+def _load_support(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, SUPPORT / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-FAKES = _load_fakes()
+FAKES = _load_support("cac_test_fakes")
+SERVICE = _load_support("cac_service")
 
 
 @pytest.fixture(scope="session")
 def fakes() -> ModuleType:
     """The fake coder and code sets module."""
     return FAKES
+
+
+@pytest.fixture(scope="session")
+def service() -> ModuleType:
+    """``cac serve`` in a subprocess: ``Service``, ``service_env``, ``admin_key``, ``bearer``."""
+    return SERVICE
 
 
 def _postgres_problem() -> str | None:

@@ -44,6 +44,14 @@ def _codes(coder: CodingEngine, text: str, setting: str = "outpatient") -> set[s
             {"F17.210"},
             {"Z87.891"},
         ),
+        # the Social History header alone does not make a habit history; "quit" does
+        (
+            "SOCIAL HISTORY:\nNicotine dependence, cigarettes. Alcohol abuse.",
+            "outpatient",
+            {"F17.210", "F10.10"},
+            {"Z87.891"},
+        ),
+        ("SOCIAL HISTORY:\nFormer smoker, quit in 2015.", "outpatient", {"Z87.891"}, {"F17.200"}),
         # resolved with treatment during the stay: present (Section III)
         ("Final diagnosis: Dehydration, resolved with IV fluids.", "inpatient", {"E86.0"}, set()),
         # an unidentified organism does not negate the infection
