@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import keys, notecrypt
+from app import audit, keys, notecrypt
 from app.audit import Actor
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.migrate import migrate
@@ -86,6 +86,17 @@ def rotate_notes(database_url: str | None) -> None:
         raise click.UsageError("set CAC_NOTE_KEYS (newest key first) to rotate note encryption")
     engine = make_engine(settings.resolved_database_url(), cipher=cipher)
     migrate(engine, auto=settings.auto_migrate)
-    for column, count in reseal_all(engine, cipher).items():
+    counts = reseal_all(engine, cipher)
+    with session_scope(make_sessionmaker(engine)) as session:
+        audit.record(
+            session,
+            actor=_OPERATOR,
+            action="notes.reseal",
+            entity="note_keys",
+            entity_id=0,
+            after=counts,
+        )
+        session.commit()
+    for column, count in counts.items():
         click.echo(f"{column}: {count} values sealed with the first key")
     engine.dispose()

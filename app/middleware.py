@@ -80,13 +80,23 @@ class ServiceMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        too_large = f"request body over {self.max_body_bytes} bytes"
+        over = {"limit": False}
+
+        async def send_checked(message: Message) -> None:
+            if not over["limit"]:
+                await send_with_headers(message)
+            elif message["type"] == "http.response.start":
+                # the body outgrew the limit while the app read it: whatever the app made of
+                # that (FastAPI answers 400) is replaced by the 413 it is
+                await _send_error(send_with_headers, 413, RequestTooLarge(""), too_large, cid)
+
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            message = f"request body over {self.max_body_bytes} bytes"
-            await _send_error(send_with_headers, 413, RequestTooLarge(message), message, cid)
+            await _send_error(send_with_headers, 413, RequestTooLarge(""), too_large, cid)
         else:
             try:
-                await self.app(scope, self._limited(receive), send_with_headers)
+                await self.app(scope, self._limited(receive, over), send_checked)
             except Exception as error:  # the service answers 500 and stays up
                 # the exception's message may quote note text, so only its type is logged
                 log.error("unexpected %s cid=%s", type(error).__name__, cid)
@@ -107,7 +117,7 @@ class ServiceMiddleware:
             scope["state"].get("key_id", "-"),
         )
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limited(self, receive: Receive, over: dict[str, bool]) -> Receive:
         seen = {"bytes": 0}
         limit = self.max_body_bytes
 
@@ -116,6 +126,7 @@ class ServiceMiddleware:
             if message["type"] == "http.request":
                 seen["bytes"] += len(message.get("body", b""))
                 if seen["bytes"] > limit:
+                    over["limit"] = True
                     raise RequestTooLarge(f"request body over {limit} bytes")
             return message
 

@@ -22,6 +22,7 @@ from models.candidate import Candidate, Span
 from models.codebook import CodeBook
 from models.combinations import apply_nicotine_product, apply_stroke_sequelae
 from models.matching import Match, TermMatcher, words
+from models.neoplasm import UNSPECIFIED_SITE, behaviour, read_site
 from models.specificity import refine, unspecified_with_detail
 from nlp.mention import Mention, MentionLabel
 
@@ -34,6 +35,9 @@ _NOT_A_DIAGNOSIS_AFTER = re.compile(
     r"screen(?:ing)?|antigen|pcr|swab)\b",
     re.IGNORECASE,
 )
+# "CA 125", "CA 19-9", "Ca 15.3": tumour markers (laboratory tests), not cancer.
+_TUMOUR_MARKER = re.compile(r"[ \t]*[-]?[ \t]*\d", re.IGNORECASE)
+_WORDS_BEFORE_BEHAVIOUR = 2
 _MDM_LINE = re.compile(r"^\s*(?:medical decision[- ]making|mdm)\b", re.IGNORECASE)
 # "X with Y" / "X due to Y" right after a mention: the combination the index often names.
 _CLAUSE_AFTER = re.compile(
@@ -243,7 +247,31 @@ def skipped(note: str, mention: Mention) -> bool:
         note[line_start : mention.start]
     ):
         return True
+    if mention.text.lower() == "ca" and _TUMOUR_MARKER.match(note, mention.end):
+        return True
     return _NOT_A_DIAGNOSIS_AFTER.match(note, mention.end) is not None
+
+
+def neoplasm_reading(note: str, mention: Mention, found: Found | None) -> Found | None:
+    """The Table of Neoplasms cell for the site the mention's clause names (I.C.2).
+
+    Only for a neoplasm mention that found nothing or only the table's site-unspecified line
+    ("carcinoma" -> C80.1, "metastases" -> C79.9); a site-specific match stays. The behaviour
+    comes from the mention and the two words before it ("metastatic", "benign").
+    """
+    if found is not None and found.match.code not in UNSPECIFIED_SITE:
+        return None
+    line_start = note.rfind("\n", 0, mention.start) + 1
+    lead = note[line_start : mention.start].split()[-_WORDS_BEFORE_BEHAVIOUR:]
+    column = behaviour(" ".join([*lead, mention.expansion or mention.text]))
+    if column is None:
+        return None
+    site = read_site(note, mention.start, mention.end, column)
+    if site is None:
+        return None
+    read = {} if site.laterality is None else {"laterality": site.laterality}
+    match = Match(site.code, site.term, "neoplasm", 1.0)
+    return Found(match, "context", (site.start, site.end), tuple(read.items()))
 
 
 def find_code(
@@ -334,6 +362,7 @@ def generate(
         hit = fracture_reading(matcher, note, mention) or find_code(
             matcher, mention, context_of(note, mention)
         )
+        hit = neoplasm_reading(note, mention, hit) or hit
         if hit is None:
             missed.append(mention)
         else:

@@ -10,7 +10,7 @@ of a note are embedded, in one batch, and remembered in a bounded LRU cache.
 
 The name set is the description of every 3- and 4-character code (about 12,000 categories and
 subcategories; the walk to the billable leaf happens afterwards from the mention's attributes)
-plus the curated lexicon; embedding it takes about two minutes on the 2 shared cores.
+plus the curated lexicon; embedding it takes one to two minutes on the 2 shared cores.
 """
 
 from __future__ import annotations

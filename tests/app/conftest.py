@@ -131,6 +131,12 @@ def make_key(app: Any, role: Role, name: str | None = None) -> dict[str, str]:
 
 
 @pytest.fixture
+def key_for() -> Any:
+    """``key_for(app, role)``: a key of ``role`` for an app the test built itself."""
+    return make_key
+
+
+@pytest.fixture
 def auth(app: Any) -> dict[str, dict[str, str]]:
     """An Authorization header per role name."""
     return {role.value: make_key(app, role) for role in Role}

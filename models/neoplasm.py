@@ -1,0 +1,176 @@
+"""Site-aware neoplasm codes: the Table of Neoplasms row for the site a note names.
+
+The Alphabetic Index sends "Carcinoma", "Cancer", "Malignancy" and "Tumor, malignant" to
+"Neoplasm, malignant, by site", "Metastasis" to "Neoplasm, secondary, by site" and a bare
+"Tumor" to "Neoplasm, unspecified behavior, by site" (Guidelines I.C.2: "the Table of
+Neoplasms should be referenced first ... by site"). Without a site each lands on the table's
+site-unspecified line (C80.1, C79.9, D49.9), which says far less than the note does when it
+names the organ: "squamous cell carcinoma of the right lung", "renal carcinoma", "liver
+metastases", "metastasis to bone", "bladder tumor".
+
+The site is read from the mention's clause: an "of/in/to/involving (the) (side) <site>" phrase
+right after the mention, else the nearest site word before the behaviour word ("left renal").
+For a secondary neoplasm an "of/from <site> carcinoma" phrase names the primary, not the
+metastasis site (I.C.2.b, I.C.2.d), so it is not read as the secondary site.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict
+
+from codesets.icd10cm.index import NeoplasmRow, neoplasm_row
+
+# The Table's site-unspecified line, per column: a mention coded to one of these may say more.
+UNSPECIFIED_SITE = frozenset(["C80.1", "C80.0", "C79.9", "D49.9", "D48.9", "D36.9", "D09.9"])
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
+_CLAUSE_BREAK = re.compile(r"[.;:\n()\[\]]")
+_SIDES = ("right", "left", "bilateral")
+_AFTER = re.compile(
+    r"[ \t]+(?:of|in|to|into|involving|at|from)[ \t]+(?:the[ \t]+)?", re.IGNORECASE
+)
+_MAX_SITE_WORDS = 3
+_MAX_WORDS_BEFORE = 4
+
+
+class _NeoplasmData(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    about: str
+    secondary_words: list[str]
+    malignant_words: list[str]
+    benign_words: list[str]
+    in_situ_words: list[str]
+    unspecified_words: list[str]
+    site_spellings: dict[str, str]
+    not_sites: list[str]
+
+
+@cache
+def _data() -> _NeoplasmData:
+    text = resources.files("models").joinpath("data", "neoplasm.json").read_text(encoding="utf-8")
+    return _NeoplasmData.model_validate(json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
+class NeoplasmSite:
+    """The Table code for a mention's site and behaviour, and the words that named them."""
+
+    code: str  # the table cell, without the "-" of an incomplete code
+    term: str  # "Neoplasm, kidney, malignant primary"
+    start: int
+    end: int
+    laterality: str | None
+
+
+def behaviour(text: str) -> str | None:
+    """The Table column the words of a neoplasm mention name, or ``None`` for no neoplasm."""
+    data = _data()
+    found = {w.lower() for w in _WORD.findall(text)}
+    if found & set(data.in_situ_words):
+        return "ca_in_situ"
+    if found & set(data.secondary_words) and not found & set(data.malignant_words):
+        return "malignant_secondary"
+    if found & set(data.benign_words):
+        return "benign"
+    if found & set(data.malignant_words) or found & set(data.secondary_words):
+        return "malignant_primary"
+    if found & set(data.unspecified_words):
+        return "unspecified_behavior"
+    return None
+
+
+def _row(words: list[str]) -> tuple[NeoplasmRow, str] | None:
+    """The deepest Table row some site words name, with the path that found it."""
+    data = _data()
+    phrase = " ".join(words).lower()
+    if not words or words[0].lower() in data.not_sites or phrase in data.not_sites:
+        return None
+    spelled = data.site_spellings.get(phrase, phrase)
+    paths = [tuple(spelled.split(", "))]
+    if len(words) == 2 and phrase not in data.site_spellings:
+        # "renal pelvis" is the table's "kidney, pelvis" / "pelvis, renal"
+        paths.append((words[1].lower(), words[0].lower()))
+    for path in paths:
+        row = neoplasm_row(*path)
+        if row is not None and row.path:
+            return row, ", ".join(path)
+    return None
+
+
+def _site_in(words: list[tuple[str, int, int]]) -> tuple[NeoplasmRow, str, int, int] | None:
+    # the longest run of words (at most three) that names a row, earliest first
+    for size in range(min(_MAX_SITE_WORDS, len(words)), 0, -1):
+        for i in range(len(words) - size + 1):
+            run = words[i : i + size]
+            found = _row([w for w, _s, _e in run])
+            if found is not None:
+                return found[0], found[1], run[0][1], run[-1][2]
+    return None
+
+
+def _side_before(note: str, start: int) -> str | None:
+    before = note[max(0, start - 20) : start].lower().split()
+    return before[-1] if before and before[-1] in _SIDES else None
+
+
+def _words(note: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(note, start, end)]
+
+
+def read_site(note: str, start: int, end: int, column: str) -> NeoplasmSite | None:
+    """The Table cell for the neoplasm named at ``note[start:end]`` and the site around it."""
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(note, 0, start)]
+    clause_start = max(breaks, default=0)
+    stop = _CLAUSE_BREAK.search(note, end)
+    clause_end = stop.start() if stop is not None else len(note)
+    data = _data()
+    found: tuple[NeoplasmRow, str, int, int] | None = None
+    after = _AFTER.match(note, end, clause_end)
+    if after is not None:
+        following = _words(note, after.end(), clause_end)
+        if following and following[0][0].lower() in _SIDES:
+            following = following[1:]
+        run = following[:_MAX_SITE_WORDS]
+        names_primary = any(
+            w.lower() in data.malignant_words or w.lower() in data.unspecified_words
+            for w, _s, _e in following[: _MAX_SITE_WORDS + 3]
+        )
+        if not (column == "malignant_secondary" and names_primary):
+            found = _site_in(run)
+            if found is not None and found[2] != run[0][1]:
+                found = None  # the site must follow the preposition directly
+    if found is None:
+        inside = _words(note, start, end)
+        behaviour_at = next(
+            (
+                i
+                for i, (w, _s, _e) in enumerate(inside)
+                if behaviour(w) is not None or w.lower() in ("cell", "cells")
+            ),
+            len(inside),
+        )
+        before = _words(note, clause_start, start)[-_MAX_WORDS_BEFORE:] + inside[:behaviour_at]
+        for k in range(len(before) - 1, -1, -1):
+            found = _site_in(before[max(0, k - 1) : k + 1])
+            if found is not None:
+                break
+    if found is None:
+        return None
+    row, path, site_start, site_end = found
+    code = getattr(row, column)
+    if not code:
+        return None
+    label = column.replace("_", " ")
+    return NeoplasmSite(
+        code=code.rstrip("-"),
+        term=f"Neoplasm, {path}, {label}",
+        start=min(start, site_start),
+        end=max(end, site_end),
+        laterality=_side_before(note, site_start),
+    )
