@@ -7,13 +7,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import notecrypt
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own implicit BEGIN is off: ``_sqlite_begin`` opens every transaction instead
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the worklist read while a note is being written; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -21,8 +23,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # killed process nor a power loss can drop an acknowledged decision
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock when the transaction starts. A deferred transaction that
+    # reads and then writes fails at once with "database is locked" (SQLITE_BUSY, no waiting)
+    # when another process (a second uvicorn worker) committed in between; an immediate one
+    # waits its turn within busy_timeout instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, cipher: notecrypt.NoteCipher | None = None) -> Engine:
@@ -41,6 +51,7 @@ def _engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -15,6 +15,8 @@ Errors the service adds to the tree (``codesets.errors``):
   - ``DecisionConflict`` (409): a decision that breaks a coding rule (e.g. Excludes1).
   - ``NoteFinalized``, ``NoteNotFinalized``, ``ReviewIncomplete``, ``IdempotencyConflict`` (409).
   - ``ServiceNotReady`` (503): the coder or code sets are not loaded.
+  - ``nlp.errors.NoteTimeBudgetExceeded`` (503): coding one note ran past its time budget
+    (``CAC_NOTE_TIME_BUDGET_S``); the message names the stage, never the note's words.
   - ``NoteKeysMissing`` (503): stored note text is encrypted and no configured key opens it.
   - ``SchemaMismatch``: the database schema does not match this release (refuses to start).
 """
@@ -29,6 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from codesets import errors as cs
+from nlp.errors import NoteTimeBudgetExceeded
 
 log = logging.getLogger("cac.app")
 
@@ -133,6 +136,7 @@ _STATUS: list[tuple[type[cs.CACError], int]] = [
     (IdempotencyConflict, 409),
     (RateLimited, 429),
     (ServiceNotReady, 503),
+    (NoteTimeBudgetExceeded, 503),
     (cs.CodeSetIntegrityError, 503),
     (SchemaMismatch, 503),
     (NoteKeysMissing, 503),

@@ -69,6 +69,8 @@ class Report:
     rss_mb_after_warmup: float = 0.0
     rss_mb_end: float = 0.0
     rss_mb_max: float = 0.0
+    # RSS after each tenth of the requests: flat memory shows as a plateau here
+    rss_mb_by_tenth: list[float] = field(default_factory=list)
     rss_samples: int = 0
 
 
@@ -172,8 +174,11 @@ async def drive(
                     errors[f"{kind}: {response.status_code}"] += 1
                 else:
                     report.ok += 1
-                if report.requests - remaining == warmup:
+                done = report.requests - remaining
+                if done == warmup:
                     report.rss_mb_after_warmup = _rss_mb(sampler.pid)
+                if done % warmup == 0 and len(report.rss_mb_by_tenth) < done // warmup:
+                    report.rss_mb_by_tenth.append(round(_rss_mb(sampler.pid), 1))
 
     started = time.perf_counter()
     await asyncio.gather(*(client_loop() for _ in range(report.concurrency)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from codesets.model import System
@@ -53,15 +54,37 @@ class Candidate:
 
     def merge(self, other: Candidate) -> None:
         """Fold another candidate for the same code into this one (more evidence, best scores)."""
-        for span in other.spans:
-            if span not in self.spans:
-                self.spans.append(span)
-        self.mentions.extend(m for m in other.mentions if m not in self.mentions)
-        self.match_score = max(self.match_score, other.match_score)
-        self.similarity = max(self.similarity, other.similarity)
-        for line in other.rationale:
-            if line not in self.rationale:
-                self.rationale.append(line)
-        for line in other.warnings:
-            if line not in self.warnings:
-                self.warnings.append(line)
+        self.merge_all([other])
+
+    def merge_all(self, others: Sequence[Candidate]) -> None:
+        """``merge`` each of ``others`` in turn, in time linear in their evidence.
+
+        Merging one at a time compared every span and mention with all those kept so far:
+        quadratic when a note names one condition thousands of times (12 s for 5,000).
+        """
+        spans = set(self.spans)
+        mentions: dict[tuple[int, int], list[Mention]] = {}
+        for mention in self.mentions:
+            mentions.setdefault((mention.start, mention.end), []).append(mention)
+        rationale = set(self.rationale)
+        warnings = set(self.warnings)
+        for other in others:
+            for span in other.spans:
+                if span not in spans:
+                    spans.add(span)
+                    self.spans.append(span)
+            for mention in other.mentions:
+                same_place = mentions.setdefault((mention.start, mention.end), [])
+                if mention not in same_place:
+                    same_place.append(mention)
+                    self.mentions.append(mention)
+            self.match_score = max(self.match_score, other.match_score)
+            self.similarity = max(self.similarity, other.similarity)
+            for line in other.rationale:
+                if line not in rationale:
+                    rationale.add(line)
+                    self.rationale.append(line)
+            for line in other.warnings:
+                if line not in warnings:
+                    warnings.add(line)
+                    self.warnings.append(line)

@@ -5,8 +5,11 @@ note (the words just before it, its "with ..." clause, its site and laterality) 
 the exact token bag of its own words (or its abbreviation's expansion) among curated phrases,
 index paths and tabular names; the pipeline's own concept matches; the largest partial bag that
 keeps a content word; and, for what all of these miss, the semantic matcher (batched over the
-note). The code found is then walked down to the billable leaf the mention's attributes support.
-Mentions that name a vaccine or a test, or sit in the provider's stated-MDM line, are skipped.
+note). A neoplasm mention that reaches only the Table of Neoplasms' site-unspecified line
+(C80.1, C79.9) takes the Table cell of the site its clause names (``models.neoplasm``), and
+enlarged lymph nodes of a named region are localized (R59.0). The code found is then walked
+down to the billable leaf the mention's attributes support. Mentions that name a vaccine, a
+test or a tumour marker ("CA 125"), or sit in the provider's stated-MDM line, are skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from models.combinations import apply_nicotine_product, apply_stroke_sequelae
 from models.matching import Match, TermMatcher, words
 from models.neoplasm import UNSPECIFIED_SITE, behaviour, read_site
 from models.specificity import refine, unspecified_with_detail
+from nlp.budget import check
 from nlp.mention import Mention, MentionLabel
 
 _CODED_LABELS = (MentionLabel.PROBLEM, MentionLabel.SYMPTOM)
@@ -32,12 +36,24 @@ _MIN_PARTIAL = 0.5
 # diagnosis; nor is a word in the provider's statement of the MDM level.
 _NOT_A_DIAGNOSIS_AFTER = re.compile(
     r"[\s-]{0,2}(?:virus\s+)?(?:vaccines?|vaccinations?|immuni[sz]ations?|shots?|tests?|"
-    r"screen(?:ing)?|antigen|pcr|swab)\b",
+    r"screen(?:ing)?|antigen|pcr|swab|markers?)\b",
     re.IGNORECASE,
 )
 # "CA 125", "CA 19-9", "Ca 15.3": tumour markers (laboratory tests), not cancer.
 _TUMOUR_MARKER = re.compile(r"[ \t]*[-]?[ \t]*\d", re.IGNORECASE)
-_WORDS_BEFORE_BEHAVIOUR = 2
+_WORDS_AROUND_BEHAVIOUR = 2
+# Enlarged lymph nodes of a named region are localized (Index: Enlarged, lymph gland or node,
+# localized R59.0): "inguinal adenopathy", "adenopathy in the left axilla".
+_LOCALIZED_NODES = re.compile(
+    r"\b(?:cervical|laterocervical|inguinal|axillary|axilla|groin|neck|mediastinal|hilar|"
+    r"perihilar|paratracheal|subcarinal|retroperitoneal|supraclavicular|para-?aortic|"
+    r"periaortic|mesenteric|submandibular|iliac|pelvic|abdominal|jugular|occipital|"
+    r"preauricular|locoregional|regional|localized|popliteal|celiac|portal)\b",
+    re.IGNORECASE,
+)
+_NODES_UNSPECIFIED = "R59.9"
+_NODES_LOCALIZED = "R59.0"
+_NODE_SITE_WORDS = 4
 _MDM_LINE = re.compile(r"^\s*(?:medical decision[- ]making|mdm)\b", re.IGNORECASE)
 # "X with Y" / "X due to Y" right after a mention: the combination the index often names.
 _CLAUSE_AFTER = re.compile(
@@ -46,6 +62,14 @@ _CLAUSE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _WORDS_BEFORE = re.compile(r"((?:[A-Za-z0-9][\w\-]*\s+){1,2})$")
+# how far back the words before a mention are read: searching the whole line before each
+# mention was quadratic (a 50,000-character line of "pain pain ..." took 8 s)
+LOOK_BACK = 200
+# missed phrases go to the semantic matcher this many at a time (the time budget is checked
+# between slices: a note with thousands of unknown phrases would otherwise encode them at once)
+SEMANTIC_SLICE = 128
+# The one word right before a mention.
+_LAST_WORD = re.compile(r"[A-Za-z0-9][\w\-]*\s+$")
 # A short type word right after a mention ("influenza A", "hepatitis C"), on the same line.
 _TYPE_AFTER = re.compile(r"[ \t]+(?:[A-Za-z]|[0-9]{1,2}|I{1,3}|IV)\b")
 # A mention that is a section header's own words ("HISTORY OF PRESENT ILLNESS:") names a part
@@ -180,12 +204,16 @@ def context_of(note: str, mention: Mention) -> Context:
     after = _CLAUSE_AFTER.match(note, mention.end)
     if after is not None:
         readings.append((note[mention.start : after.end()], mention.start, after.end()))
-    before = _WORDS_BEFORE.search(note[line_start : mention.start])
+    before = _WORDS_BEFORE.search(note, max(line_start, mention.start - LOOK_BACK), mention.start)
     if before is not None:
-        start = line_start + before.start(1)
+        start = before.start(1)
         readings.append((note[start : mention.end], start, mention.end))
         if after is not None:
             readings.append((note[start : after.end()], start, after.end()))
+        nearest = _LAST_WORD.search(note, start, mention.start)
+        if nearest is not None and nearest.start() > start:
+            # the nearest word alone: "right lumbar pain" reads "lumbar pain"
+            readings.append((note[nearest.start() : mention.end], nearest.start(), mention.end))
     site = mention.attributes.get("site", "").lower()
     side = mention.attributes.get("laterality", "")
     if site in _SITE_NAMES:
@@ -257,21 +285,42 @@ def neoplasm_reading(note: str, mention: Mention, found: Found | None) -> Found 
 
     Only for a neoplasm mention that found nothing or only the table's site-unspecified line
     ("carcinoma" -> C80.1, "metastases" -> C79.9); a site-specific match stays. The behaviour
-    comes from the mention and the two words before it ("metastatic", "benign").
+    comes from the mention and the two words either side ("metastatic", "benign", "in situ").
     """
     if found is not None and found.match.code not in UNSPECIFIED_SITE:
         return None
-    line_start = note.rfind("\n", 0, mention.start) + 1
-    lead = note[line_start : mention.start].split()[-_WORDS_BEFORE_BEHAVIOUR:]
-    column = behaviour(" ".join([*lead, mention.expansion or mention.text]))
+    named = mention.expansion or mention.text
+    line_start = max(note.rfind("\n", 0, mention.start) + 1, mention.start - LOOK_BACK)
+    line_end = note.find("\n", mention.end, mention.end + LOOK_BACK)
+    lead = note[line_start : mention.start].split()[-_WORDS_AROUND_BEHAVIOUR:]
+    tail = note[mention.end : line_end if line_end >= 0 else mention.end + LOOK_BACK].split()
+    words = [*lead, named, *tail[:_WORDS_AROUND_BEHAVIOUR]]
+    column = behaviour(" ".join(words)) if behaviour(named) else None
     if column is None:
         return None
     site = read_site(note, mention.start, mention.end, column)
     if site is None:
         return None
-    read = {} if site.laterality is None else {"laterality": site.laterality}
+    # the side belongs to the site words ("left renal metastasis of pulmonary carcinoma")
+    read = {"laterality": site.laterality or ""}
     match = Match(site.code, site.term, "neoplasm", 1.0)
     return Found(match, "context", (site.start, site.end), tuple(read.items()))
+
+
+def localized_nodes(note: str, mention: Mention, found: Found | None) -> Found | None:
+    """R59.0 for enlarged lymph nodes of a region the words around the mention name."""
+    if found is None or found.match.code != _NODES_UNSPECIFIED:
+        return None
+    line_start = note.rfind("\n", 0, mention.start) + 1
+    stop = _CLAUSE_BREAK.search(note, mention.end)
+    before = " ".join(note[line_start : mention.start].split()[-_NODE_SITE_WORDS:])
+    after = " ".join(
+        note[mention.end : stop.start() if stop else len(note)].split()[:_NODE_SITE_WORDS]
+    )
+    if not (_LOCALIZED_NODES.search(before) or _LOCALIZED_NODES.search(after)):
+        return None
+    match = Match(_NODES_LOCALIZED, "Enlarged, lymph gland or node, localized", "index", 1.0)
+    return Found(match, "context", found.span, found.attributes)
 
 
 def find_code(
@@ -359,29 +408,33 @@ def generate(
     found: list[tuple[Mention, Found]] = []
     missed: list[Mention] = []
     for mention in coded:
+        check("candidates")
         hit = fracture_reading(matcher, note, mention) or find_code(
             matcher, mention, context_of(note, mention)
         )
-        hit = neoplasm_reading(note, mention, hit) or hit
+        hit = neoplasm_reading(note, mention, hit) or localized_nodes(note, mention, hit) or hit
         if hit is None:
             missed.append(mention)
         else:
             found.append((mention, hit))
     if semantic is not None and missed:
         phrases = [m.expansion or m.text for m in missed]
-        for mention, match in zip(missed, semantic.match(phrases), strict=True):
+        matches: list[Match | None] = []
+        for offset in range(0, len(phrases), SEMANTIC_SLICE):
+            check("semantic matching")  # encoding is the slowest step: stop between slices
+            matches.extend(semantic.match(phrases[offset : offset + SEMANTIC_SLICE]))
+        for mention, match in zip(missed, matches, strict=True):
             if match is not None:
                 found.append((mention, Found(match, "semantic")))
-    merged: dict[str, Candidate] = {}
+    grouped: dict[str, list[Candidate]] = {}
     order = {id(m): i for i, m in enumerate(coded)}
     for mention, hit in sorted(found, key=lambda pair: order[id(pair[0])]):
         candidate = _candidate(codebook, mention, hit)
         if candidate is None:
             continue
-        key = f"{candidate.code}|{mention.assertion.label}"
-        if key in merged:
-            merged[key].merge(candidate)
-        else:
-            merged[key] = candidate
-    linked = apply_stroke_sequelae(note, list(merged.values()), codebook)
+        grouped.setdefault(f"{candidate.code}|{mention.assertion.label}", []).append(candidate)
+    merged = [first for first, *_rest in grouped.values()]
+    for first, *rest in grouped.values():
+        first.merge_all(rest)
+    linked = apply_stroke_sequelae(note, merged, codebook)
     return apply_nicotine_product(note, linked)

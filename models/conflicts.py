@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from codesets.model import Code, System
 from models.candidate import Candidate
@@ -21,15 +22,18 @@ _REFERENCE = re.compile(rf"({_CODE})(?:\.-|-(?=[),;\s]|$))?(?:\s*-\s*({_CODE}))?
 _MAX_WARNED_NOTES = 2
 
 
-def references(note: str) -> list[tuple[str, str]]:
+# the same tabular notes are read for every note coded: parse and test each pair once
+@lru_cache(maxsize=16_384)
+def references(note: str) -> tuple[tuple[str, str], ...]:
     """The code ranges a note names, as undotted ``(low, high)`` prefixes ("E10.-" -> E10..E10)."""
     found = []
     for low, high in _REFERENCE.findall(note):
         low_flat = low.replace(".", "")
         found.append((low_flat, (high or low).replace(".", "")))
-    return found
+    return tuple(found)
 
 
+@lru_cache(maxsize=65_536)
 def matches(code: str, note: str) -> bool:
     """True when ``code`` falls in a code or range that ``note`` names."""
     flat = code.replace(".", "")

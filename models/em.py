@@ -18,6 +18,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict
 
 from models.candidate import Span
+from nlp.prefilter import GatedPattern, fold
 
 LEVELS = ("straightforward", "low", "moderate", "high")
 
@@ -72,10 +73,17 @@ class EMLevel:
     spans: list[Span]
 
 
+@lru_cache(maxsize=1024)
+def _gated(pattern: str) -> GatedPattern:
+    return GatedPattern(re.compile(pattern, re.IGNORECASE))
+
+
 def _find(patterns: list[str], text: str) -> list[re.Match[str]]:
+    # each pattern is tried only where one of its literal prefixes occurs: the same matches
+    folded = fold(text)
     found: list[re.Match[str]] = []
     for pattern in patterns:
-        found.extend(re.finditer(pattern, text, re.IGNORECASE))
+        found.extend(_gated(pattern).finditer(text, folded))
     return found
 
 

@@ -8,6 +8,7 @@ returns a ``CodingEngine`` that implements ``models.coder.Coder``.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -36,7 +37,8 @@ from models.procedures import procedure_candidates
 from models.queries import documentation_queries
 from models.schema import CodingResult, Setting, Versions
 from models.specificity import refine
-from models.status import bmi_status, drug_status, immunization_status
+from models.status import bmi_status, device_status, drug_status, immunization_status
+from nlp.budget import check, time_budget
 from nlp.mention import Mention
 
 if TYPE_CHECKING:
@@ -46,6 +48,11 @@ log = logging.getLogger(__name__)
 
 MAX_NOTE_CHARS = 200_000
 RULES_VERSION = "rules-1"
+# One note may take this long before coding stops with ``NoteTimeBudgetExceeded`` (the service
+# answers 503): a 200,000-character note of dense clinical text codes in a few seconds on two
+# shared cores, so only a pathological note or an overloaded machine reaches it.
+TIME_BUDGET_ENV = "CAC_NOTE_TIME_BUDGET_S"
+DEFAULT_TIME_BUDGET_S = 10.0
 # Where one call's time goes (milliseconds), in order: the pipeline's own stages, the rest of the
 # pipeline call, candidate lookup (semantic matching included), the guideline rules, ranking
 # and output. ``CodingEngine.code_timed`` returns them; ``cac bench`` reports their means.
@@ -102,6 +109,20 @@ def _nlp_timings(document: NoteDocument, total_ms: float) -> dict[str, float]:
     return stages
 
 
+def note_time_budget() -> float:
+    """Seconds one note may take: ``CAC_NOTE_TIME_BUDGET_S``, else ``DEFAULT_TIME_BUDGET_S``."""
+    raw = os.environ.get(TIME_BUDGET_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIME_BUDGET_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise CACError(f"{TIME_BUDGET_ENV} must be a positive number of seconds, not {raw!r}")
+    return seconds
+
+
 def _validate(text: object) -> str:
     if not isinstance(text, str):
         raise InvalidNote("the note must be text")
@@ -124,8 +145,11 @@ class CodingEngine:
         pipeline_version: str,
         ranker: Ranker | None = None,
         semantic: SemanticMatcher | None = None,
+        time_budget_s: float | None = None,
     ) -> None:
         self.codebook = codebook
+        # seconds one ``code`` call may take; None reads ``CAC_NOTE_TIME_BUDGET_S``
+        self.time_budget_s = note_time_budget() if time_budget_s is None else time_budget_s
         self.pipeline = pipeline
         self.matcher = matcher
         self.ranker = ranker
@@ -169,18 +193,21 @@ class CodingEngine:
         started = time.perf_counter()
         document = self.pipeline.process(text)
         timings = _nlp_timings(document, _since(started))
+        check("candidates")
         started = time.perf_counter()
         mentions = [with_history_cue(text, m) for m in document.mentions]
         found = generate(
             text, mentions, codebook=self.codebook, matcher=self.matcher, semantic=self.semantic
         )
         timings["candidates"] = _since(started)
+        check("guidelines")
         started = time.perf_counter()
         kept, dropped = apply_assertions(found, setting=setting, include_negated=include_negated)
         kept = apply_combinations(kept, self.codebook)
         kept, integral = drop_integral_symptoms(kept)
         leaves: list[Candidate] = []
         for candidate in kept:
+            check("guidelines")
             if candidate.system is System.ICD10CM:
                 refined = refine(self.codebook, candidate.code, {})
                 candidate.code = refined.code
@@ -194,11 +221,13 @@ class CodingEngine:
             leaves.append(candidate)
         merged = drop_less_specific(merge_by_code(leaves), self.codebook)
         diagnoses = [c.code for c in merged]
+        check("procedures")
         services = procedure_candidates(
             text, mentions, setting=setting, codebook=self.codebook, diagnosis_codes=diagnoses
         )
         vaccines = [c for c in services if c.rule == "service:vaccine"]
         merged.extend(drug_status(text, diagnoses) + bmi_status(text, diagnoses))
+        merged.extend(device_status(text, diagnoses))
         merged.extend(immunization_status(vaccines))
         merged = merge_by_code(merged)
         merged.extend(services)
@@ -233,7 +262,24 @@ class CodingEngine:
         date_of_service: date | None = None,
         options: CodingOptions | None = None,
     ) -> tuple[CodingResult, dict[str, float]]:
-        """``code``, with the milliseconds each of ``STAGES`` took for this call."""
+        """``code``, with the milliseconds each of ``STAGES`` took for this call.
+
+        Raises ``NoteTimeBudgetExceeded`` when the call runs past ``time_budget_s`` (checked
+        between stages and inside the loops over mentions and candidates).
+        """
+        with time_budget(self.time_budget_s):
+            return self._code_timed(
+                text, setting=setting, date_of_service=date_of_service, options=options
+            )
+
+    def _code_timed(
+        self,
+        text: str,
+        *,
+        setting: Setting,
+        date_of_service: date | None,
+        options: CodingOptions | None,
+    ) -> tuple[CodingResult, dict[str, float]]:
         include_negated = bool(getattr(options, "include_negated", False))
         use_ranker = bool(getattr(options, "use_ranker", True))
         min_confidence = getattr(options, "min_confidence", None)
@@ -243,6 +289,7 @@ class CodingEngine:
         stale = self.check_date(date_of_service)
         started = time.perf_counter()
         worked = self.work(note, setting=setting, include_negated=include_negated)
+        check("ranking")
         ranking_started = time.perf_counter()
         ranker = self.ranker if use_ranker else None
         if ranker is not None:
@@ -260,6 +307,7 @@ class CodingEngine:
         for candidate, _ in scored:
             if candidate.system in stale:
                 candidate.warnings.append(stale[candidate.system])
+        check("output")
         result = suggestions(note, scored, self.codebook)
         reason = None
         if not result:

@@ -15,7 +15,9 @@
   them (Section I.C.20).
 - When one condition is coded twice, once unspecified and once with more detail, only the
   specific code stays (Section I.B.18 reserves unspecified codes for when nothing more is known);
-  so does a specific injury code over T14 (injury of unspecified body region).
+  so does a specific injury code over T14 (injury of unspecified body region), and a neoplasm of
+  a named site over the Table of Neoplasms' site-unspecified line (C80.1 "should only be used
+  when no determination can be made as to the primary site", Section I.C.2.k).
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ from nlp.rules import section_rules
 _HISTORY_BEFORE = re.compile(
     r"\b(?:personal\s+|past\s+)?(?:history|hx)\s+of\s+(?:[\w\-]+\s+){0,3}$", re.IGNORECASE
 )
+# "a 2-month history of fever", "three days' history of": the duration of a current illness,
+# not a past condition (the ConText rules treat these as pseudo-triggers).
+_DURATION_BEFORE = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few|a)"
+    r"[\s\-]*(?:hours?|days?|weeks?|months?|years?|hrs?|wks?|yrs?)'?[\s\-]*$",
+    re.IGNORECASE,
+)
+_DURATION_LOOK_BACK = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +216,13 @@ def drop_less_specific(candidates: list[Candidate], codebook: CodeBook) -> list[
                     for o in icd
                     if o is not candidate
                     and o.rule not in _STATUS_RULES
-                    and len(_GENERIC.findall(described[id(o)])) < max(1, vagueness)
-                    and _same_condition(candidate.code, o.code)
+                    and (
+                        _named_site(candidate.code, o.code)
+                        or (
+                            len(_GENERIC.findall(described[id(o)])) < max(1, vagueness)
+                            and _same_condition(candidate.code, o.code)
+                        )
+                    )
                 ),
                 None,
             )
@@ -220,6 +235,8 @@ def drop_less_specific(candidates: list[Candidate], codebook: CodeBook) -> list[
 
 
 _GENERIC = re.compile(r"\b(?:unspecified|uncomplicated|without)\b")
+# how far back "history of" is looked for before a mention (the line may be much longer)
+_LOOK_BACK = 200
 _STATUS_RULES = ("family_history", "personal_history", "status", "negated_included")
 
 
@@ -229,18 +246,30 @@ def _same_condition(generic: str, specific: str) -> bool:
     return generic[:3] == specific[:3] and generic != specific
 
 
+def _named_site(generic: str, specific: str) -> bool:
+    # C80.1 / C79.9 / D49.9 give way to a code of the same behaviour at a named site (I.C.2.k)
+    rows = guideline_data().unspecified_site_neoplasms
+    return any(
+        generic == row.code and specific != row.code and starts_with(specific, row.prefixes)
+        for row in rows
+    )
+
+
 def with_history_cue(note: str, mention: Mention) -> Mention:
-    """The mention marked historical when "history of" directly precedes it (I.C.21.c.4)."""
+    """The mention marked historical when "history of" directly precedes it (I.C.21.c.4),
+    unless a duration comes before the cue ("a 2-month history of fever" is current)."""
     if mention.assertion.label != "present":
         return mention
     line_start = note.rfind("\n", 0, mention.start) + 1
-    before = note[line_start : mention.start]
-    cue = _HISTORY_BEFORE.search(before)
-    if cue is None or re.search(r"family", before[: cue.start() + 1], re.IGNORECASE):
+    # read back a bounded stretch: searching the whole line before each mention was quadratic
+    cue = _HISTORY_BEFORE.search(note, max(line_start, mention.start - _LOOK_BACK), mention.start)
+    if cue is None or re.search(r"family", note[line_start : cue.start() + 1], re.IGNORECASE):
         return mention
-    start = line_start + cue.start()
-    found = Cue(
-        "historical", note[start : line_start + cue.end()].strip(), start, line_start + cue.end()
-    )
+    if _DURATION_BEFORE.search(
+        note, max(line_start, cue.start() - _DURATION_LOOK_BACK), cue.start()
+    ):
+        return mention  # "a 2-month history of": how long a current illness has lasted
+    words = note[cue.start() : cue.end()].rstrip()  # the cue's offsets give exactly its words
+    found = Cue("historical", words, cue.start(), cue.start() + len(words))
     flags = replace(mention.assertion, historical=True, cues=(*mention.assertion.cues, found))
     return replace(mention, assertion=flags)

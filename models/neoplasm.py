@@ -26,16 +26,19 @@ from pydantic import BaseModel, ConfigDict
 
 from codesets.icd10cm.index import NeoplasmRow, neoplasm_row
 
-# The Table's site-unspecified line, per column: a mention coded to one of these may say more.
-UNSPECIFIED_SITE = frozenset(["C80.1", "C80.0", "C79.9", "D49.9", "D48.9", "D36.9", "D09.9"])
+# The Table's site-unspecified line per column (and the D49 category a bare "tumor" names):
+# a mention coded to one of these may say more.
+UNSPECIFIED_SITE = frozenset(["C80.1", "C80.0", "C79.9", "D49", "D49.9", "D48.9", "D36.9", "D09.9"])
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
 _CLAUSE_BREAK = re.compile(r"[.;:\n()\[\]]")
 _SIDES = ("right", "left", "bilateral")
 _AFTER = re.compile(
-    r"[ \t]+(?:of|in|to|into|involving|at|from)[ \t]+(?:the[ \t]+)?", re.IGNORECASE
+    r"(?:[ \t]+in[ \t]+situ)?[ \t]+(?:of|in|to|into|involving|at|from)[ \t]+(?:the[ \t]+)?",
+    re.IGNORECASE,
 )
 _MAX_SITE_WORDS = 3
-_MAX_WORDS_BEFORE = 4
+_MAX_WORDS_BEFORE = 8
+_CLAUSE_WINDOW = 400  # characters: far more than the words read either side of a neoplasm
 
 
 class _NeoplasmData(BaseModel):
@@ -91,11 +94,16 @@ def _row(words: list[str]) -> tuple[NeoplasmRow, str] | None:
     phrase = " ".join(words).lower()
     if not words or words[0].lower() in data.not_sites or phrase in data.not_sites:
         return None
+    if any(behaviour(w) is not None for w in words):
+        return None  # "malignant" is also a spelling of the row "Meckel diverticulum, malignant"
     spelled = data.site_spellings.get(phrase, phrase)
     paths = [tuple(spelled.split(", "))]
-    if len(words) == 2 and phrase not in data.site_spellings:
-        # "renal pelvis" is the table's "kidney, pelvis" / "pelvis, renal"
-        paths.append((words[1].lower(), words[0].lower()))
+    if len(words) > 1 and words[0].lower() not in data.not_sites:
+        # a qualifier before a site is the Table's subterm: "renal pelvis" is "pelvis, renal",
+        # "mediastinal lymph nodes" is "lymph ..., gland, mediastinal"
+        rest = " ".join(words[1:]).lower()
+        head = data.site_spellings.get(rest, rest)
+        paths.append((*head.split(", "), words[0].lower()))
     for path in paths:
         row = neoplasm_row(*path)
         if row is not None and row.path:
@@ -125,10 +133,13 @@ def _words(note: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 def read_site(note: str, start: int, end: int, column: str) -> NeoplasmSite | None:
     """The Table cell for the neoplasm named at ``note[start:end]`` and the site around it."""
-    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(note, 0, start)]
-    clause_start = max(breaks, default=0)
-    stop = _CLAUSE_BREAK.search(note, end)
-    clause_end = stop.start() if stop is not None else len(note)
+    # the clause is read at most _CLAUSE_WINDOW characters either side: reading to the note's
+    # start and end for each mention was quadratic ("carcinoma " x 15,000 took 20 s)
+    low, high = max(0, start - _CLAUSE_WINDOW), min(len(note), end + _CLAUSE_WINDOW)
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(note, low, start)]
+    clause_start = max(breaks, default=low)
+    stop = _CLAUSE_BREAK.search(note, end, high)
+    clause_end = stop.start() if stop is not None else high
     data = _data()
     found: tuple[NeoplasmRow, str, int, int] | None = None
     after = _AFTER.match(note, end, clause_end)
@@ -143,8 +154,8 @@ def read_site(note: str, start: int, end: int, column: str) -> NeoplasmSite | No
         )
         if not (column == "malignant_secondary" and names_primary):
             found = _site_in(run)
-            if found is not None and found[2] != run[0][1]:
-                found = None  # the site must follow the preposition directly
+            if found is not None and found[2] > run[min(1, len(run) - 1)][1]:
+                found = None  # the site follows the preposition, at most one word after it
     if found is None:
         inside = _words(note, start, end)
         behaviour_at = next(

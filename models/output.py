@@ -47,14 +47,12 @@ def rule_confidence(candidate: Candidate) -> float:
 
 def merge_by_code(candidates: Sequence[Candidate]) -> list[Candidate]:
     """One candidate per (system, code), keeping all evidence."""
-    merged: dict[tuple[System, str], Candidate] = {}
+    grouped: dict[tuple[System, str], list[Candidate]] = {}
     for candidate in candidates:
-        key = (candidate.system, candidate.code)
-        if key in merged:
-            merged[key].merge(candidate)
-        else:
-            merged[key] = candidate
-    return list(merged.values())
+        grouped.setdefault((candidate.system, candidate.code), []).append(candidate)
+    for first, *rest in grouped.values():
+        first.merge_all(rest)
+    return [first for first, *_rest in grouped.values()]
 
 
 def suggestions(

@@ -1,7 +1,8 @@
 """CPT and HCPCS Level II suggestions: E/M level, procedures, imaging, labs, vaccines, drugs.
 
-Services are recognised in the note's words (``data/procedures.json``), skipping those the note
-says were declined, deferred or not done. A vaccine product is paired with its administration
+Services are recognised in the note's words (``data/procedures.json``; a pattern is tried only
+where one of its literal prefixes occurs, ``nlp.prefilter``), skipping those the note says were
+declined, deferred or not done. A vaccine product is paired with its administration
 code (90471, then 90472 for each further vaccine); an injected HCPCS drug gets its units from the
 documented dose divided by the code's unit (J0696 is per 250 mg: 1 g of ceftriaxone is 4 units).
 """
@@ -25,6 +26,7 @@ from models.em import office_level
 from models.rules import guideline_data, starts_with
 from models.schema import LinkedCode, Setting
 from nlp.mention import Mention, MentionLabel
+from nlp.prefilter import GatedPattern, fold
 
 _REFUSED = re.compile(
     r"\b(?:declined|refused|deferred|not (?:done|performed|given|obtained)|no|without|will "
@@ -86,6 +88,14 @@ def procedure_rules() -> tuple[ProcedureRule, ...]:
     return tuple(ProcedureData.model_validate(json.loads(text)).entries)
 
 
+@lru_cache(maxsize=1)
+def _compiled_rules() -> tuple[tuple[ProcedureRule, tuple[GatedPattern, ...]], ...]:
+    return tuple(
+        (rule, tuple(GatedPattern(re.compile(p, re.IGNORECASE)) for p in rule.patterns))
+        for rule in procedure_rules()
+    )
+
+
 def _performed(text: str, match: re.Match[str]) -> bool:
     line_start = max(text.rfind("\n", 0, match.start()) + 1, match.start() - 60)
     return _REFUSED.search(text[line_start : match.start()]) is None
@@ -103,9 +113,15 @@ def _units(rule: ProcedureRule, text: str) -> tuple[int, Span] | None:
     return max(1, math.ceil(amount / rule.unit_mg - 1e-9)), Span(match.start(), match.end())
 
 
-def _service(rule: ProcedureRule, text: str, codebook: CodeBook) -> Candidate | None:
-    for pattern in rule.patterns:
-        for match in re.finditer(pattern, text, re.IGNORECASE):
+def _service(
+    rule: ProcedureRule,
+    patterns: tuple[GatedPattern, ...],
+    text: str,
+    folded: str,
+    codebook: CodeBook,
+) -> Candidate | None:
+    for gated in patterns:
+        for match in gated.finditer(text, folded):
             if not _performed(text, match):
                 continue
             system = System(rule.system)
@@ -198,10 +214,11 @@ def procedure_candidates(
     found: list[Candidate] = []
     vaccines: list[Candidate] = []
     replaced: set[str] = set()
-    for rule in procedure_rules():
+    folded = fold(text)
+    for rule, patterns in _compiled_rules():
         if rule.code in replaced:
             continue
-        candidate = _service(rule, text, codebook)
+        candidate = _service(rule, patterns, text, folded, codebook)
         if candidate is None:
             continue
         replaced.update(rule.instead_of)

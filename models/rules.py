@@ -41,6 +41,8 @@ class GuidelineData(_Strict):
     uncodable_assertions: list[str]
     history_codes: list[str]  # codes that already say "history of" (kept as they are)
     not_reported_prefixes: list[str]  # external causes: no national reporting mandate
+    # a Table of Neoplasms site-unspecified code (``code``) and the site codes it yields to
+    unspecified_site_neoplasms: list[PrefixMap]
 
 
 class Complication(_Strict):

@@ -6,7 +6,10 @@ float16 matrix (``.npy``, half the disk) and the codes and names in a JSON file,
 of the release versions. At load the matrix is widened to float32 in memory (+18 MB): NumPy has
 no BLAS kernel for float16, and the product ran about 15x slower in it. The encoder is loaded with
 the index (a fraction of a second), so no note waits for it. At run time only the missed phrases
-of a note are embedded, in one batch, and remembered in a bounded LRU cache.
+of a note are embedded, in one batch, and remembered in a bounded LRU cache. Loading the index
+limits the process's BLAS to one thread: a note's products are a few phrases by 384, and on the 2
+shared cores OpenBLAS's second thread cost more than it saved (semantic matching 14.8 -> 9.8 ms
+per note wall, encoding 6.3 -> 4.1 ms CPU, measured on 250 CodiEsp notes; suggestions identical).
 
 The name set is the description of every 3- and 4-character code (about 12,000 categories and
 subcategories; the walk to the billable leaf happens afterwards from the mention's attributes)
@@ -27,6 +30,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from codesets.model import System
 from models.codebook import CodeBook
@@ -169,4 +173,5 @@ def open_semantic(codebook: CodeBook, cache_dir: Path) -> SemanticIndex | None:
         matrices.append(np.load(matrix_path))
         codes.extend(table["codes"])
         names.extend(table["names"])
+    threadpool_limits(limits=1, user_api="blas")
     return SemanticIndex(np.concatenate(matrices), codes, names, MiniLM(model_path()))

@@ -5,6 +5,8 @@
   A drug the note says was completed, stopped or declined is not current therapy.
 - Z68.-: BMI only with an associated weight diagnosis such as obesity (I.B.14, I.C.21.c.3).
 - Z23: an encounter for immunization, whenever a vaccine is given (I.C.21.c.2).
+- Z95.5: a coronary stent from past treatment ("s/p stent", "treated with a stent"), a status
+  code for a device left in place (I.C.21.c.3); stents of other organs are not coronary.
 """
 
 from __future__ import annotations
@@ -34,10 +36,27 @@ class DrugStatus(_Strict):
     skip_prefixes: list[str]
 
 
+class DeviceStatus(_Strict):
+    """A device left in place by past treatment whose presence has a Z95-Z97 code.
+
+    ``pattern`` names the device; its sentence must name the organ (``context``) or the note
+    a condition it treats (``requires_prefixes``), and must not name another organ's device
+    of the same name (``other_sites``: a ureteral stent is no coronary stent) or its removal.
+    """
+
+    code: str
+    pattern: str
+    context: str
+    requires_prefixes: list[str]
+    other_sites: str
+    removed: str
+
+
 class StatusData(_Strict):
     """``status.json``."""
 
     about: str
+    devices: list[DeviceStatus]
     drugs: list[DrugStatus]
     stopped: str
     bmi_pattern: str
@@ -85,6 +104,31 @@ def drug_status(text: str, codes: list[str]) -> list[Candidate]:
                     drug.code,
                     Span(match.start(), match.end()),
                     f'current drug therapy "{match.group(0)}": {drug.code} (Guidelines I.C.21.c.3)',
+                )
+            )
+            break
+    return found
+
+
+def device_status(text: str, codes: list[str]) -> list[Candidate]:
+    """Z95.5 and the like: a device from past treatment still in place (I.C.21.c.3)."""
+    found: list[Candidate] = []
+    for device in status_data().devices:
+        treated = any(starts_with(c, device.requires_prefixes) for c in codes)
+        for match in re.finditer(device.pattern, text, re.IGNORECASE):
+            sentence = _sentence(text, match.start(), match.end())
+            if re.search(device.other_sites, sentence, re.IGNORECASE) or re.search(
+                device.removed, sentence, re.IGNORECASE
+            ):
+                continue
+            if not (treated or re.search(device.context, sentence, re.IGNORECASE)):
+                continue
+            found.append(
+                _rule_candidate(
+                    device.code,
+                    Span(match.start(), match.end()),
+                    f'device from past treatment "{match.group(0)}": {device.code} '
+                    "(status code, Guidelines I.C.21.c.3)",
                 )
             )
             break

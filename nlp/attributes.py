@@ -1,9 +1,10 @@
 """Mention attributes coding depends on: laterality, acuity, severity, stage, type, site, ...
 
 The patterns of ``attributes.json`` (a named group ``value`` picks the words that are the value;
-without one the whole match is) run once each over the note; a mention takes, per attribute, the
-nearest match in its own sentence within the pattern's window (a match inside the mention's own
-words is nearest of all), so "left knee pain" and "pain in the left knee" both get laterality.
+without one the whole match is) run once each over the note (only where their literal prefixes
+occur, ``nlp.prefilter``: the same matches); a mention takes, per attribute, the nearest match in
+its own sentence within the pattern's window (a match inside the mention's own words is nearest
+of all), so "left knee pain" and "pain in the left knee" both get laterality.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
+from nlp.prefilter import GatedPattern, fold
 from nlp.rules import AttributeRules
 
 
@@ -30,14 +32,18 @@ class AttributeFinder:
     def __init__(self, rules: AttributeRules) -> None:
         # one pass per pattern measured faster than one alternation of them all (Python's
         # engine tries every branch at every position)
-        self._patterns = [(re.compile(r.pattern, re.IGNORECASE), r) for r in rules.attributes]
+        self._patterns = [
+            (GatedPattern(re.compile(r.pattern, re.IGNORECASE)), r) for r in rules.attributes
+        ]
         self._widest = max((r.window for r in rules.attributes), default=0)
 
     def hits(self, text: str) -> list[_Hit]:
         """Every attribute match in ``text``, sorted by start."""
         found: list[_Hit] = []
-        for pattern, rule in self._patterns:
-            for match in pattern.finditer(text):
+        folded = fold(text)
+        for gated, rule in self._patterns:
+            pattern = gated.pattern
+            for match in gated.finditer(text, folded):
                 value = rule.value
                 if value is None:
                     value = match.group("value") if "value" in pattern.groupindex else None

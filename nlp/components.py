@@ -5,14 +5,16 @@ mentions and their attributes, and writes them as the ``cac_mentions`` span grou
 reads. Its finder is attached after construction (a term index is not a spaCy config value).
 """
 
+import re
 import warnings
 from bisect import bisect_right
+from functools import partial
 
 from scispacy.abbreviation import AbbreviationDetector
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
-from spacy.util import compile_infix_regex
+from spacy.util import compile_infix_regex, compile_suffix_regex
 
 from nlp.assertions import set_targets
 from nlp.attributes import AttributeFinder
@@ -20,13 +22,28 @@ from nlp.document import Abbreviation
 from nlp.extensions import register_extensions
 from nlp.mentions import MentionFinder
 
+_SUFFIX_WINDOW = 100
+
 
 def split_slashes(nlp: Language) -> None:
-    """Split "y/o", "s/p", "N/V" into words so cues and terms see each part."""
+    """Split "y/o", "s/p", "N/V" into words so cues and terms see each part.
+
+    Also bounds the suffix search: spaCy searches its ``...$`` suffix expression over the whole
+    remaining token once per suffix it peels off, which is quadratic in a long unbroken run
+    (4,000 emoji or closing parentheses took seconds); only the last ``_SUFFIX_WINDOW``
+    characters can hold a suffix (a run of dots longer than that becomes several tokens).
+    """
     infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[A-Za-z0-9])/(?=[A-Za-z0-9])"]
     tokenizer = nlp.tokenizer
     if isinstance(tokenizer, Tokenizer):
         tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+        suffixes = compile_suffix_regex(nlp.Defaults.suffixes or ())
+        tokenizer.suffix_search = partial(_suffix_near_end, suffixes)
+
+
+def _suffix_near_end(suffixes: re.Pattern[str], token: str) -> re.Match[str] | None:
+    # spaCy reads only the match's length; lookbehinds still see the characters before ``pos``
+    return suffixes.search(token, max(len(token) - _SUFFIX_WINDOW, 0))
 
 
 def text_abbreviations(doc: Doc) -> list[Abbreviation]:
@@ -116,6 +133,11 @@ class TextAbbreviations:
 
     def __init__(self, nlp: Language) -> None:
         self.detector = AbbreviationDetector(nlp)
+        # scispaCy pairs every "(" with every later ")" ("+" operator: quadratic in a note with
+        # thousands of parentheses, 10 s for 5,000 nested) and then drops the pairs with more
+        # than 8 words inside; asking the matcher for those pairs only gives the same result
+        self.detector.matcher.remove("parenthesis")
+        self.detector.matcher.add("parenthesis", [[{"ORTH": "("}, {"OP": "{1,8}"}, {"ORTH": ")"}]])
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the abbreviations defined in one doc's text."""

@@ -15,7 +15,6 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from codesets.model import System
@@ -28,6 +27,7 @@ from nlp.terminology import TermIndex, bag_of
 MAX_CONCEPTS = 25
 _BREAK = re.compile(r"[.;:!?()\[\]|,\n\r]")
 _FUZZY_MIN_LENGTH = 7
+_SIDES = frozenset(["left", "right", "bilateral"])
 _FUZZY_SCORE = 0.85
 
 
@@ -65,6 +65,7 @@ class MentionFinder:
             if len(word) >= _FUZZY_MIN_LENGTH - 1 and word.isalpha():
                 by_bucket.setdefault((word[0], len(word)), []).append(word)
         self._buckets = by_bucket
+        self._near: dict[tuple[str, int], _NearIndex] = {}
 
     def find(
         self,
@@ -124,6 +125,9 @@ class MentionFinder:
                     break
                 content.append(wj)
                 ids = self.index.lookup(bag_of(content))
+                if not ids and wj not in _SIDES and not _SIDES.isdisjoint(content):
+                    # "sprain of left ankle": the side is an attribute, not a word of the term
+                    ids = self.index.lookup(bag_of(w for w in content if w not in _SIDES))
                 if ids:
                     best = (j, ids, tuple(content))
                 j += 1
@@ -154,13 +158,17 @@ class MentionFinder:
 
     @lru_cache(maxsize=50_000)  # noqa: B019 - one finder per pipeline, kept for the process
     def _nearest(self, word: str) -> str | None:
-        choices: list[str] = []
-        for length in (len(word) - 1, len(word), len(word) + 1):
-            choices.extend(self._buckets.get((word[0], length), ()))
-        if not choices:
-            return None
-        hit = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1)
-        return None if hit is None else str(hit[0])
+        """The first known word one edit (OSA) away, among those with the same first letter."""
+        key = (word[0], len(word))
+        near = self._near.get(key)
+        if near is None:
+            choices = [
+                w
+                for length in (key[1] - 1, key[1], key[1] + 1)
+                for w in self._buckets.get((key[0], length), ())
+            ]
+            near = self._near[key] = _NearIndex(choices, _shared_length(key[1]))
+        return near.first_within_one(word)
 
     def _concepts(
         self, ids: tuple[int, ...], ordered: tuple[str, ...], source: str | None
@@ -237,10 +245,65 @@ class MentionFinder:
         )
 
 
+def _shared_length(length: int) -> int:
+    # one edit (substitution, transposition, insertion or deletion) at position i leaves the
+    # first i and the last length-i-2 (or more) letters in place: one side keeps this many
+    return (length - 2) // 2
+
+
+class _NearIndex:
+    """Fuzzy candidates of one (first letter, length): the words within one edit, in order.
+
+    ``first_within_one`` returns what ``rapidfuzz.process.extractOne(word, choices,
+    scorer=OSA.distance, score_cutoff=1)`` returns (the word itself if it is a choice, else the
+    first choice at distance 1), but measures only the choices that share the word's first or
+    last ``shared`` letters: any word one edit away does (``_shared_length``).
+    """
+
+    __slots__ = ("by_end", "by_start", "choices", "shared")
+
+    def __init__(self, choices: list[str], shared: int) -> None:
+        self.choices = choices
+        self.shared = shared
+        self.by_start: dict[str, list[int]] = {}
+        self.by_end: dict[str, list[int]] = {}
+        for k, choice in enumerate(choices):
+            self.by_start.setdefault(choice[:shared], []).append(k)
+            self.by_end.setdefault(choice[-shared:], []).append(k)
+
+    def first_within_one(self, word: str) -> str | None:
+        """The nearest choice at most one edit from ``word`` (the first of equals), or None."""
+        ends = self.by_end.get(word[-self.shared :], ())
+        first: str | None = None
+        for k in sorted({*self.by_start.get(word[: self.shared], ()), *ends}):
+            choice: str = self.choices[k]
+            distance = OSA.distance(word, choice, score_cutoff=1)
+            if distance == 0:
+                return choice
+            if distance == 1 and first is None:
+                first = choice
+        return first
+
+
 def _alternation(shorts: list[str], flags: int) -> re.Pattern[str] | None:
+    # "A(?:BC|B)|B(?:...)": one branch per first character, each keeping the given order (longest
+    # first), so the engine tests a few first characters at each position instead of every
+    # abbreviation; only one group can match at a position, so the first match is the same
+    # (ignoring case, only ASCII first characters are grouped: U+017F matches "s" too)
     if not shorts:
         return None
-    body = "|".join(re.escape(s) for s in shorts)
+    loose = bool(flags & re.IGNORECASE)
+    if loose and not all(short[0].isascii() for short in shorts):
+        groups = [[short] for short in shorts]
+    else:
+        by_first: dict[str, list[str]] = {}
+        for short in shorts:
+            by_first.setdefault(short[0].lower() if loose else short[0], []).append(short)
+        groups = list(by_first.values())
+    body = "|".join(
+        re.escape(members[0][0]) + "(?:" + "|".join(re.escape(m[1:]) for m in members) + ")"
+        for members in groups
+    )
     return re.compile(rf"(?<![\w/&-])(?:{body})(?![\w/&]|-\w)", flags)
 
 

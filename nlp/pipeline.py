@@ -26,6 +26,7 @@ import nlp.sentences  # noqa: F401 - registers the cac_sentences component
 from codesets.model import Term
 from nlp.assertions import CONTEXT_COMPONENT, add_context, assertion_of, set_targets
 from nlp.attributes import AttributeFinder
+from nlp.budget import check
 from nlp.components import MentionComponent, split_slashes
 from nlp.document import Abbreviation, ClinicalDocument, Section, StageTimings
 from nlp.errors import InvalidNoteText
@@ -207,6 +208,7 @@ class ClinicalPipeline:
         times["tokenize"] += (time.perf_counter() - started) * 1000
         doc._.cac_sections = sections
         for name, proc in self._after_sections:
+            check(_STAGES.get(name, name))
             started = time.perf_counter()
             doc = proc(doc)
             times[_STAGES.get(name, "mentions")] += (time.perf_counter() - started) * 1000

@@ -43,9 +43,11 @@ class SectionFinder:
         spellings = sorted(self._names, key=len, reverse=True)
         alternatives = "|".join(_spelling_pattern(s) for s in spellings)
         upper = "|".join(_spelling_pattern(s.upper()) for s in spellings)
-        # a header with its colon, where a header can start
+        # a header with its colon, where a header can start; after two spaces only at the start
+        # of a run of blanks (trying each blank of a long run was quadratic: 50,000 spaces hung)
         self._colon = re.compile(
-            rf"(?:^|(?<=[\n\r])|(?<=[.!?]\s)|(?<=\s\s)|(?<=\|))[ \t]*(?P<h>{alternatives})[ \t]*:",
+            rf"(?:^|(?<=[\n\r])|(?<=[.!?]\s)|(?<=\s\s)(?<![ \t]{{3}})|(?<=\|))"
+            rf"[ \t]*(?P<h>{alternatives})[ \t]*:",
             re.IGNORECASE | re.MULTILINE,
         )
         # a header without colon: alone on its line (any case), or in upper case opening a line
@@ -84,12 +86,33 @@ class SectionFinder:
             Section(
                 s.name,
                 s.start,
-                sections[i + 1].start if i + 1 < len(sections) else len(text),
+                min(
+                    self._inline_end(text, s) or len(text),
+                    sections[i + 1].start if i + 1 < len(sections) else len(text),
+                ),
                 s.header_start,
                 s.header_end,
             )
             for i, s in enumerate(sections)
         ]
+
+    def _inline_end(self, text: str, section: Section) -> int | None:
+        """The end of the line of a history or family history header written inline.
+
+        "Family history: mother with breast cancer." is a whole section on one line: the
+        narrative on the next line is the patient's own again. Only a line that ends a
+        sentence closes the section, so a list wrapped over several lines stays in it.
+        """
+        info = self.info.get(section.name)
+        if info is None or not (info.family or info.historical):
+            return None
+        line_end = text.find("\n", section.header_end)
+        if line_end < 0:
+            return None
+        rest = text[section.header_end : line_end].strip()
+        if not rest or rest[-1] not in ".!?":
+            return None
+        return line_end + 1  # the line break is the section's last character
 
 
 def section_name_at(sections: list[Section], starts: list[int], offset: int) -> str | None:

@@ -105,10 +105,14 @@ _ABBREVIATIONS = frozenset(
 )
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·◦▪]|\(?\d{1,2}[.)](?=\s)|\(?[a-zA-Z][.)](?=\s)|#)")
 _TERMINAL = re.compile(r"[.?!:;]['\")\]]*$")
-_INLINE_END = re.compile(r"([.?!]+)['\")\]]*[ \t]+(?=[\"'(\[]?[A-Z0-9])")
+# from the first mark of a run only: trying each mark of a long run ("....") was quadratic
+_INLINE_END = re.compile(r"(?<![.?!])([.?!]+)['\")\]]*[ \t]+(?=[\"'(\[]?[A-Z0-9])")
 _INLINE_LIST = re.compile(r"(?<=[ \t])\(?\d{1,2}[.)][ \t]+(?=[A-Za-z])")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _WORD_BEFORE = re.compile(r"(\S+)$")
+# the word before a period is read from this many characters back, not from the note's start
+# (that was quadratic); a longer word is no abbreviation, initial or short number anyway
+_WORD_WINDOW = 64
 
 
 def sentence_starts(text: str, sections: list[Section]) -> list[int]:
@@ -119,7 +123,8 @@ def sentence_starts(text: str, sections: list[Section]) -> list[int]:
         starts.add(section.header_end)
     _line_starts(text, starts)
     for match in _INLINE_END.finditer(text):
-        before = _WORD_BEFORE.search(text, 0, match.start(1))
+        end = match.start(1)
+        before = _WORD_BEFORE.search(text, max(end - _WORD_WINDOW, 0), end)
         word = before.group(1).lower().rstrip(".") if before else ""
         if match.group(1) == "." and (
             word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or word.isdigit()

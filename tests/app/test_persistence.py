@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -159,3 +161,28 @@ def test_secret_from_settings_is_used(settings: Settings, fakes: Any) -> None:
     assert not (settings.data_dir / "server-secret.key").exists()
     with pytest.raises(InvalidRequest, match="at least 32 bytes"):
         server_secret(settings.model_copy(update={"secret_key": SecretStr("abcd")}))
+
+
+def test_sqlite_read_then_write_waits_for_another_process(tmp_path: Any) -> None:
+    # two uvicorn workers on one SQLite file: a transaction that reads, then writes, while the
+    # other process commits must wait its turn, not fail with "database is locked"
+    url = f"sqlite:///{tmp_path / 'cac.db'}"
+    first, second = make_engine(url), make_engine(url)
+    with first.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+
+    def other_process_writes() -> None:
+        with second.begin() as other:
+            other.exec_driver_sql("INSERT INTO t VALUES (2)")
+
+    writer = threading.Thread(target=other_process_writes)
+    with first.begin() as connection:
+        connection.exec_driver_sql("SELECT count(*) FROM t").scalar()
+        writer.start()
+        time.sleep(0.3)  # the other write is attempted while this transaction is open
+        connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+    writer.join()
+    with first.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 2
+    first.dispose()
+    second.dispose()

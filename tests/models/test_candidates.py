@@ -1,5 +1,6 @@
 """Candidate generation: fracture sites, type words, section headers, the note's encounter,
-stroke sequelae and the nicotine product (hand-built mentions, synthetic notes)."""
+stroke sequelae, the nicotine product and localized lymph nodes (hand-built mentions,
+synthetic notes)."""
 
 from __future__ import annotations
 
@@ -162,6 +163,30 @@ CASES = [
         "Current smoker.",
         [("smoker", P, {}, ())],
         {"F17.200"},
+    ),
+    (
+        "'smokes' with cigarettes on its line is cigarette dependence",
+        "Smokes 1 pack of cigarettes per day.",
+        [("Smokes", P, {}, ())],
+        {"F17.210"},
+    ),
+    (
+        "enlarged nodes of a named region are localized (Index: Enlarged, lymph node)",
+        "Exam: left inguinal lymphadenopathy.",
+        [("lymphadenopathy", S, {}, ())],
+        {"R59.0"},
+    ),
+    (
+        "the region may follow the mention",
+        "Exam: lymphadenopathy in the right axilla.",
+        [("lymphadenopathy", S, {}, ())],
+        {"R59.0"},
+    ),
+    (
+        "lymphadenopathy with no region stays unspecified",
+        "Exam: lymphadenopathy.",
+        [("lymphadenopathy", S, {}, ())],
+        {"R59.9"},
     ),
     (
         "a former smoker is a history of nicotine dependence",

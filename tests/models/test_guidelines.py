@@ -193,6 +193,15 @@ MORE_CASES = [
      "Asthma. Mild intermittent asthma.",
      [("Asthma", P, {}, ()), ("Mild intermittent asthma", P, {}, ())], "outpatient",
      {"J45.20"}, {"J45.909"}),
+    ("a duration before 'history of' dates a current illness, not a past one",
+     "Seen for a 2-month history of pneumonia.", [("pneumonia", P, {}, ())], "inpatient",
+     {"J18.9"}, {"Z87.01"}),
+    ("a spelled-out duration with an apostrophe",
+     "Three weeks' history of pneumonia.", [("pneumonia", P, {}, ())], "inpatient",
+     {"J18.9"}, {"Z87.01"}),
+    ("a bare 'history of' stays a personal history",
+     "Seen with a history of pneumonia.", [("pneumonia", P, {}, ())], "inpatient",
+     {"Z87.01"}, {"J18.9"}),
 ]  # fmt: skip
 
 

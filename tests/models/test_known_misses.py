@@ -79,6 +79,39 @@ def _codes(coder: CodingEngine, text: str, setting: str = "outpatient") -> set[s
             {"G81.91", "I63.9", "Z86.73"},
         ),
         ("Assessment: Influenza A with cough and fever.", "outpatient", {"J10.1"}, {"J11.1"}),
+        # a side word inside the term does not break it; the side picks the leaf
+        ("Assessment: Sprain of left ankle.", "outpatient", {"S93.402A"}, set()),
+        # "smokes" names current use; cigarettes on the line name the product
+        ("Smokes 1 pack of cigarettes per day.", "outpatient", {"F17.210"}, {"Z87.891"}),
+        # an inline family history ends with its line: the next sentence is the patient's
+        (
+            "Family history: mother with breast cancer.\nHe presents with chest pain.",
+            "outpatient",
+            {"Z80.3", "R07.9"},
+            {"Z84.89", "C50.919"},
+        ),
+        # a duration before "history of" dates a current illness
+        ("He had a 2-month history of fever.", "inpatient", {"R50.9"}, set()),
+        # the Table of Neoplasms by site (I.C.2), not the site-unspecified line
+        (
+            "Assessment: squamous cell carcinoma of the right lung. CT showed liver metastases.",
+            "inpatient",
+            {"C34.91", "C78.7"},
+            {"C80.1", "C79.9"},
+        ),
+        ("Biopsy showed renal carcinoma.", "inpatient", {"C64.9"}, {"C80.1"}),
+        ("There is a metastasis to bone.", "inpatient", {"C79.51"}, {"C79.9"}),
+        ("CA 125 was 136 IU/ml.", "inpatient", set(), {"C80.1"}),
+        # Index main terms a note says in other words: "renal" for "kidney", "trauma" for
+        # "injury", bare "infection" (Infection, infected, infective B99.9), "febrile"
+        ("Acute renal failure.", "inpatient", {"N17.9"}, set()),
+        ("Renal failure.", "inpatient", {"N19"}, set()),
+        ("A renal mass was found.", "inpatient", {"N28.89"}, set()),
+        ("Admitted after a trauma.", "inpatient", {"T14.90XA"}, set()),
+        ("He had an infection.", "inpatient", {"B99.9"}, {"B99.8"}),
+        ("Febrile syndrome.", "inpatient", {"R50.9"}, {"R50.81"}),
+        # a coronary stent from past treatment is a status code (I.C.21.c.3)
+        ("Coronary artery disease treated with a stent.", "outpatient", {"I25.10", "Z95.5"}, set()),
     ],
 )
 def test_known_miss(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from models import semantic
 from models.semantic import SemanticIndex
@@ -55,6 +59,23 @@ def test_cache_is_bounded_and_keeps_recent_phrases(monkeypatch: pytest.MonkeyPat
     encoder.encoded.clear()
     index.match(["a1", "b1"])
     assert encoder.encoded == ["b1"]
+
+
+def test_opening_the_index_limits_blas_to_one_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, codebook: Any
+) -> None:
+    for stem in semantic._parts(codebook).values():
+        np.save(tmp_path / f"{stem}.npy", np.eye(3, dtype=np.float16))
+        table = {"codes": ["A00", "B00", "C00"], "names": ["a", "b", "c"]}
+        (tmp_path / f"{stem}.json").write_text(json.dumps(table))
+    monkeypatch.setattr(semantic, "MiniLM", lambda path: _Axes())
+    monkeypatch.setattr(semantic, "model_path", lambda: tmp_path)
+    with threadpool_limits(limits=2, user_api="blas"):  # restored for the other tests
+        index = semantic.open_semantic(codebook, tmp_path)
+        assert index is not None
+        assert [m.code if m else None for m in index.match(["apple"])] == ["A00"]
+        blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas and all(threads == 1 for threads in blas)
 
 
 def test_minilm_matches_transformers() -> None:

@@ -1,10 +1,11 @@
-"""Status codes: long-term drug therapy (Z79), BMI (Z68), immunization encounter (Z23)."""
+"""Status codes: long-term drug therapy (Z79), BMI (Z68), immunization encounter (Z23), devices
+from past treatment (Z95.5)."""
 
 from __future__ import annotations
 
 import pytest
 
-from models.status import bmi_status, drug_status
+from models.status import bmi_status, device_status, drug_status
 
 # (note, suggested diagnosis codes, expected status codes)
 DRUG_CASES = [
@@ -35,3 +36,23 @@ def test_drug_status(text: str, codes: list[str], expected: set[str]) -> None:
 )
 def test_bmi_needs_a_weight_diagnosis(text: str, codes: list[str], expected: set[str]) -> None:
     assert {c.code for c in bmi_status(text, codes)} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "codes", "expected"),
+    [
+        ("Coronary artery disease treated with a stent.", ["I25.10"], {"Z95.5"}),
+        ("Angina; s/p stent to the LAD in 2019.", [], {"Z95.5"}),
+        ("He is s/p stent.", ["I25.10"], {"Z95.5"}),
+        ("He is s/p stent.", [], set()),
+        ("Hydronephrosis treated with a double J ureteral stent.", ["I25.10"], set()),
+        ("Biliary stent placed for the stricture.", [], set()),
+        ("Coronary stent removed.", ["I25.10"], set()),
+    ],
+)
+def test_coronary_stent_status(text: str, codes: list[str], expected: set[str]) -> None:
+    # I.C.21.c.3: a device left in place by past treatment is a status code
+    found = device_status(text, codes)
+    assert {c.code for c in found} == expected
+    for candidate in found:
+        assert all(text[s.start : s.end].lower().startswith("stent") for s in candidate.spans)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -68,6 +69,13 @@ def check_offsets(document: ClinicalDocument, text: str) -> None:
         assert section.header_end <= section.end <= size
 
 
+@pytest.fixture(scope="module", autouse=True)
+def report() -> Iterator[None]:
+    """Print how many notes each property processed (shown with ``-s``)."""
+    yield
+    print(f"\npipeline fuzz: {sum(TRIED.values())} notes processed {TRIED}")
+
+
 def _count(name: str) -> None:
     TRIED[name] = TRIED.get(name, 0) + 1
 
@@ -114,8 +122,3 @@ def test_giant_notes_finish_quickly(pipeline: ClinicalPipeline, name: str) -> No
 def test_a_note_over_the_limit_is_refused(pipeline: ClinicalPipeline) -> None:
     with pytest.raises(InvalidNoteText, match="limit"):
         pipeline.process("pain " * (MAX_NOTE_CHARS // 5 + 1))
-
-
-def test_report_cases_tried() -> None:
-    # runs last in this module: the count of the longer documented run, printed with -s
-    print(f"\npipeline fuzz: {sum(TRIED.values())} cases {TRIED}")

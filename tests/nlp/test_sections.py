@@ -48,3 +48,36 @@ def test_every_rule_header_is_found_with_a_colon(finder: SectionFinder) -> None:
             assert names, header
             # a header shared by two rules belongs to the first rule that lists it
             assert names[0] == next(r.name for r in section_rules().sections if header in r.headers)
+
+
+@pytest.mark.parametrize(
+    ("text", "inside", "outside"),
+    [
+        (
+            "Family history: mother with breast cancer.\nHe presents with chest pain.",
+            "breast cancer",
+            "chest pain",
+        ),
+        ("PMH: asthma as a child.\nToday wheezing and cough.", "asthma", "wheezing"),
+    ],
+)
+def test_inline_history_section_ends_with_its_line(
+    finder: SectionFinder, text: str, inside: str, outside: str
+) -> None:
+    found = finder.find(text)
+    section = found[0]
+    assert section.start <= text.index(inside) < section.end
+    assert section.end <= text.index(outside)
+    assert all(not (s.start <= text.index(outside) < s.end) for s in found)
+
+
+def test_wrapped_history_list_stays_in_its_section(finder: SectionFinder) -> None:
+    text = "Past medical history: hypertension,\ndiabetes, asthma.\nHe presents with cough."
+    section = finder.find(text)[0]
+    assert section.name == "past_medical_history"
+    assert section.end == len(text)  # the line does not end a sentence: the section goes on
+
+
+def test_inline_assessment_runs_on(finder: SectionFinder) -> None:
+    text = "Assessment: pneumonia.\nStart antibiotics."
+    assert finder.find(text)[0].end == len(text)

@@ -228,6 +228,7 @@ GIANTS: dict[str, str] = {
     "headers x5k": "HPI:\n" * 5_000,
     "header lines x3k": "Assessment: hypertension\r\n" * 3_000,
     "history of x5k": "history of " * 5_000 + "pulmonary embolism",
+    "carcinoma x15k": "carcinoma " * 15_000,
     "denies x5k": "denies " * 5_000 + "chest pain",
     "one long line": " ".join(CLINICAL) * 300,
     "one long word": "a" * 60_000 + " chest pain",

@@ -1,0 +1,138 @@
+"""Run a regular expression only where a match can start: at its literal prefixes.
+
+Case-insensitive patterns run one by one over a whole note cost about the same whether they
+match or not: Python's engine tries every position, and under IGNORECASE it has no literal
+prefix to search for. ``GatedPattern`` reads from the pattern's parse tree a few lower-case
+strings one of which every match must start with (``\\bcbc\\b`` -> "cbc", ``(?:knee|hip)
+injection`` -> "knee", "hip "), finds them in the text folded once by ``fold`` (``str.find``, a
+fast substring search) and tries the pattern only there, in order, resuming after each match as
+``finditer`` does: the matches are exactly ``finditer``'s, since it could find none elsewhere. A
+pattern whose matches need not start with such a string (``\\d``, a character range, an optional
+first word that may be empty), a text whose folding changes its length, and a text holding its
+prefixes too often fall back to ``finditer`` itself.
+
+Why folding the text with ``str.lower`` is enough: under IGNORECASE an ASCII character of a
+pattern matches its two ASCII cases and, for four letters, one non-ASCII character each
+(U+0130 and U+0131 match "i", U+017F "s", U+212A "k"); ``fold`` maps those four to their ASCII
+letter before lower-casing, so every match becomes, in the folded text, the lower-cased literal
+characters it started with. Non-ASCII literals in a pattern are not used as prefixes.
+"""
+
+from __future__ import annotations
+
+import re
+import re._parser as _parser  # the stdlib's own parse tree (sre_parse, deprecated name)
+from collections.abc import Iterator
+from typing import Any
+
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+# prefixes longer than this add little selectivity; more of them than the cap are not worth
+# testing one by one
+_PREFIX_CHARS = 4
+_MAX_PREFIXES = 48
+# more candidate starts than this: one ``finditer`` over the text is cheaper
+_MAX_STARTS = 40
+_Items = list[tuple[Any, Any]]
+
+
+def fold(text: str) -> str:
+    """``text`` as ``GatedPattern.may_match`` expects it (lower case, see the module text)."""
+    return text.translate(_FOLD).lower()
+
+
+class GatedPattern:
+    """A compiled pattern with the literal prefixes every one of its matches starts with."""
+
+    __slots__ = ("pattern", "prefixes")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.prefixes = literal_prefixes(pattern)
+
+    def finditer(self, text: str, folded: str) -> Iterator[re.Match[str]]:
+        """``self.pattern.finditer(text)``'s matches; ``folded`` is ``fold(text)``."""
+        starts = self._starts(folded) if len(folded) == len(text) else None
+        if starts is None:
+            yield from self.pattern.finditer(text)
+            return
+        end = 0
+        for start in starts:
+            if start < end:
+                continue
+            match = self.pattern.match(text, start)
+            if match is not None:
+                yield match
+                end = match.end()  # never empty: it holds a prefix
+
+    def _starts(self, folded: str) -> list[int] | None:
+        # where a prefix occurs (offsets of the text too, folding kept its length), in order
+        if self.prefixes is None:
+            return None
+        if sum(folded.count(prefix) for prefix in self.prefixes) > _MAX_STARTS:
+            return None  # trying each start would cost more than one scan
+        found: set[int] = set()
+        for prefix in self.prefixes:
+            at = folded.find(prefix)
+            while at >= 0:
+                found.add(at)
+                at = folded.find(prefix, at + 1)
+        return sorted(found)
+
+
+def literal_prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-case strings one of which starts every match of ``pattern``; None when unknown."""
+    found = _starts(list(_parser.parse(pattern.pattern, pattern.flags).data), _PREFIX_CHARS)
+    if "" in found:
+        return None
+    # "mmr" makes "mmr " redundant: keep the shortest strings
+    return frozenset(s for s in found if not any(s.startswith(t) for t in found if t != s))
+
+
+def _starts(items: _Items, room: int) -> set[str]:
+    # "" among the strings means "a match may start with anything"
+    if room == 0 or not items:
+        return {""}
+    op, value = items[0]
+    rest = items[1:]
+    name = str(op)
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return _starts(rest, room)  # zero width: the match starts with what follows
+    if name == "SUBPATTERN":
+        return _starts([*value[-1].data, *rest], room)
+    if name == "LITERAL":
+        return _led_by(_literal([(op, value)]), rest, room)
+    if name == "IN":
+        return _led_by(_literal(value), rest, room)
+    if name == "BRANCH":
+        found: set[str] = set()
+        for branch in value[1]:
+            found |= _starts([*branch.data, *rest], room)
+            if "" in found or len(found) > _MAX_PREFIXES:
+                return {""}
+        return found
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, _high, body = value
+        # the match starts with the repeated part's match (whatever follows it)...
+        found = _starts(list(body.data), room)
+        if low == 0:  # ...or, when it may be absent, with what follows the repeat
+            found |= _starts(rest, room)
+        return {""} if len(found) > _MAX_PREFIXES else found
+    return {""}  # any character, a category, a back reference: no literal prefix
+
+
+def _literal(items: _Items) -> list[str] | None:
+    # the lower-cased ASCII characters of a LITERAL or a set of LITERALs; None otherwise
+    chars: list[str] = []
+    for op, value in items:
+        if str(op) != "LITERAL" or not chr(value).isascii():
+            return None
+        chars.append(chr(value).lower())
+    return chars
+
+
+def _led_by(chars: list[str] | None, rest: _Items, room: int) -> set[str]:
+    if chars is None:
+        return {""}
+    tails = _starts(rest, room - 1)
+    found = {char + tail for char in dict.fromkeys(chars) for tail in tails}
+    return {""} if len(found) > _MAX_PREFIXES else found

@@ -1,0 +1,90 @@
+"""Literal-prefix gating gives exactly ``finditer``'s matches, only faster."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import sys
+from importlib import resources
+
+import pytest
+
+from nlp.prefilter import GatedPattern, fold, literal_prefixes
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"\bcbc\b(?:\s+with\s+diff)?", {"cbc"}),
+        (r"(?:knee|hip) injection", {"knee", "hip "}),
+        (r"\b(?:hb\s?)?a1c\b", {"hb", "a1c"}),
+        (r"\bmmr\b(?: vaccine)?", {"mmr"}),  # "mmr " is implied by "mmr"
+        (r"(?<!on )(?:Chronic|LONG[- ]standing)", {"chro", "long"}),
+        (r"\d+ days", None),  # a category: no literal prefix
+        (r"[a-z]+itis", None),
+        (r"(?:left )?", None),  # may match the empty string
+        ("caf\u00e9", {"caf"}),  # a non-ASCII literal ends the prefix
+        ("\u00e9t\u00e9", None),
+    ],
+)
+def test_literal_prefixes(pattern: str, expected: set[str] | None) -> None:
+    found = literal_prefixes(re.compile(pattern, re.IGNORECASE))
+    assert found == (None if expected is None else frozenset(expected))
+
+
+def test_fold_maps_every_character_ignorecase_equates_with_ascii() -> None:
+    # every code point that an ASCII character matches under IGNORECASE folds to that character
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+    for char in string.ascii_lowercase + string.digits + string.punctuation + " ":
+        for match in re.finditer(re.escape(char), everything, re.IGNORECASE):
+            assert fold(match.group()) == char, (char, hex(ord(match.group())))
+
+
+def _data_patterns() -> list[str]:
+    procedures = json.loads(
+        resources.files("models").joinpath("data", "procedures.json").read_text("utf-8")
+    )
+    attributes = json.loads(
+        resources.files("nlp").joinpath("data", "attributes.json").read_text("utf-8")
+    )
+    em = json.loads(resources.files("models").joinpath("data", "em.json").read_text("utf-8"))
+    cues = [em[k] for k in ("visit", "new_patient", "total_time", "stated_mdm")]
+    cues += [tier for k in ("problems", "data", "risk") for tier in em[k].values()]
+    return (
+        [p for e in procedures["entries"] for p in e["patterns"]]
+        + [a["pattern"] for a in attributes["attributes"]]
+        + [p for patterns in cues for p in patterns]
+    )
+
+
+TEXTS = [
+    "Left knee pain, chronic. CBC with differential; HbA1c drawn. ECG 12-lead.",
+    "LEFT KNEE INJECTION. Influenza vaccine given IM. Stage 3b CKD, NYHA class II.",
+    # the four non-ASCII letters IGNORECASE matches to ASCII ones; the dotted capital I
+    # lower-cases to two characters (the text changes length: the gate falls back)
+    "\u0130nfluenza vaccine; ch\u0131onic; \u017fhingrix; \u212anee x-ray 3 views",
+    "CBCcbc cbc cbc " * 30 + "left left left " * 20,  # more starts than trying each is worth
+    "on the left; on the right side; for 3 days; since 2 weeks; x 4 wk; two-week history",
+    "non-contrast CT of the head; ct head without contrast; i & d; I&D; pt/inr checked",
+    "Established patient office visit. Total time 32 minutes. MDM: moderate. Reviewed labs;"
+    " independent historian: mother. Discussed with radiology. Prescription drug management.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_gated_matches_equal_finditer(text: str) -> None:
+    folded = fold(text)
+    for source in _data_patterns():
+        pattern = re.compile(source, re.IGNORECASE)
+        gated = GatedPattern(pattern)
+        expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in gated.finditer(text, folded)] == expected
+
+
+def test_overlapping_prefix_occurrences_resume_after_each_match() -> None:
+    # "aaa" at 0 hides the occurrence at 1: finditer resumes at the end of the match
+    gated = GatedPattern(re.compile("aaa|aa", re.IGNORECASE))
+    text = "AAAAA aa"
+    assert [m.span() for m in gated.finditer(text, fold(text))] == [(0, 3), (3, 5), (6, 8)]
