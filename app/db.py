@@ -28,11 +28,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE takes the write lock when the transaction starts. A deferred transaction that
-    # reads and then writes fails at once with "database is locked" (SQLITE_BUSY, no waiting)
-    # when another process (a second uvicorn worker) committed in between; an immediate one
-    # waits its turn within busy_timeout instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A request that writes starts with BEGIN IMMEDIATE (``for_writing``), which takes the write
+    # lock at once: a deferred transaction that reads and then writes fails at once with
+    # "database is locked" (SQLITE_BUSY, no waiting) when another process, such as a second
+    # uvicorn worker, committed in between; an immediate one waits its turn within busy_timeout.
+    # Reads stay deferred, so in WAL mode they never wait for a writer.
+    immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_IMMEDIATE = "cac_begin_immediate"
+
+
+def for_writing(engine: Engine) -> Engine:
+    """``engine`` for transactions that write: on SQLite they take the write lock up front."""
+    return engine.execution_options(**{_IMMEDIATE: True})
 
 
 def make_engine(url: str, *, cipher: notecrypt.NoteCipher | None = None) -> Engine:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app import keys
 from app.audit import Actor
 from app.codelookup import CodeSets
+from app.db import for_writing
 from app.errors import (
     AuthenticationRequired,
     PermissionDenied,
@@ -41,9 +42,16 @@ def get_app_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """A session for one request; whatever it did not commit is rolled back."""
-    session = runtime.sessions()
+def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
+    """A session for one request; whatever it did not commit is rolled back.
+
+    Requests that may write (every method but GET and HEAD) start their transactions with the
+    write lock on SQLite (``db.for_writing``).
+    """
+    if request.method in ("GET", "HEAD"):
+        session = runtime.sessions()
+    else:
+        session = runtime.sessions(bind=for_writing(runtime.engine))
     try:
         yield session
     finally:

@@ -24,7 +24,7 @@ from codesets.model import System
 from models.candidate import Candidate, Span
 from models.codebook import CodeBook
 from models.combinations import apply_nicotine_product, apply_stroke_sequelae
-from models.matching import Match, TermMatcher, words
+from models.matching import Match, TermMatcher, bag, words
 from models.neoplasm import UNSPECIFIED_SITE, behaviour, read_site
 from models.specificity import refine, unspecified_with_detail
 from nlp.budget import check
@@ -212,8 +212,11 @@ def context_of(note: str, mention: Mention) -> Context:
             readings.append((note[start : after.end()], start, after.end()))
         nearest = _LAST_WORD.search(note, start, mention.start)
         if nearest is not None and nearest.start() > start:
-            # the nearest word alone: "right lumbar pain" reads "lumbar pain"
-            readings.append((note[nearest.start() : mention.end], nearest.start(), mention.end))
+            # the nearest word alone: "right lumbar pain" reads "lumbar pain" (not a filler
+            # word: "for influenza" would read as the bare mention before "influenza A")
+            shorter = note[nearest.start() : mention.end]
+            if bag(shorter) != bag(mention.text):
+                readings.append((shorter, nearest.start(), mention.end))
     site = mention.attributes.get("site", "").lower()
     side = mention.attributes.get("laterality", "")
     if site in _SITE_NAMES:

@@ -167,7 +167,9 @@ def open_semantic(codebook: CodeBook, cache_dir: Path) -> SemanticIndex | None:
     for stem in _parts(codebook).values():
         matrix_path, names_path = cache_dir / f"{stem}.npy", cache_dir / f"{stem}.json"
         if not matrix_path.is_file() or not names_path.is_file():
-            log.info("no embeddings for these code sets; `cac embed` enables semantic matching")
+            log.warning(
+                "no embeddings for these code sets: semantic matching is off until `cac embed` runs"
+            )
             return None
         table = json.loads(names_path.read_text())
         matrices.append(np.load(matrix_path))

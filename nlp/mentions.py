@@ -89,11 +89,14 @@ class MentionFinder:
     # --- terminology windows -------------------------------------------------------------
     def _terms(self, text: str, taken: list[tuple[int, int]]) -> list[Found]:
         spans: list[tuple[int, int, str]] = []
-        breaks: list[bool] = []
-        previous_end = 0
+        breaks: list[bool] = []  # a phrase-ending mark between the previous word and this one
+        marks = [m.start() for m in _BREAK.finditer(text)]  # one character each, in order
+        k, previous_end = 0, 0
         for match in WORD.finditer(text):
             start, end = match.span()
-            breaks.append(_BREAK.search(text, previous_end, start) is not None)
+            while k < len(marks) and marks[k] < previous_end:
+                k += 1
+            breaks.append(k < len(marks) and marks[k] < start)
             spans.append((start, end, match.group()))
             previous_end = end
         norms = [normalize_word(w) for _s, _e, w in spans]

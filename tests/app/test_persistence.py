@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from app.db import make_engine
+from app.db import for_writing, make_engine
 from app.errors import InvalidRequest, SchemaMismatch
 from app.main import create_app
 from app.migrate import current_revision, downgrade_to_base, head_revision, migrate
@@ -176,7 +176,7 @@ def test_sqlite_read_then_write_waits_for_another_process(tmp_path: Any) -> None
             other.exec_driver_sql("INSERT INTO t VALUES (2)")
 
     writer = threading.Thread(target=other_process_writes)
-    with first.begin() as connection:
+    with for_writing(first).begin() as connection:
         connection.exec_driver_sql("SELECT count(*) FROM t").scalar()
         writer.start()
         time.sleep(0.3)  # the other write is attempted while this transaction is open

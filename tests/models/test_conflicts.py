@@ -8,7 +8,7 @@ import pytest
 
 from codesets.model import System
 from models.candidate import Candidate, Span
-from models.conflicts import flag_excludes1, link_instructions, matches
+from models.conflicts import flag_excludes1, link_instructions, matches, references
 
 
 def _candidate(code: str) -> Candidate:
@@ -28,6 +28,15 @@ def _candidate(code: str) -> Candidate:
 )
 def test_note_references(code: str, note: str, expected: bool) -> None:
     assert matches(code, note) is expected
+    assert matches(code, note) is expected  # the memoized answer is the same
+
+
+def test_references_are_parsed_once_and_immutable() -> None:
+    note = "stage of chronic kidney disease (N18.1-N18.4, N18.9)"
+    first = references(note)
+    assert first == (("N181", "N184"), ("N189", "N189"))
+    assert references(note) is first  # memoized: the same tabular notes recur for every note
+    assert isinstance(first, tuple)  # a shared cached value nobody can append to
 
 
 def test_excludes1_pair_is_flagged_on_both(codebook: Any) -> None:

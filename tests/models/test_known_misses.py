@@ -110,6 +110,16 @@ def _codes(coder: CodingEngine, text: str, setting: str = "outpatient") -> set[s
         ("Admitted after a trauma.", "inpatient", {"T14.90XA"}, set()),
         ("He had an infection.", "inpatient", {"B99.9"}, {"B99.8"}),
         ("Febrile syndrome.", "inpatient", {"R50.9"}, {"R50.81"}),
+        # main terms spelled with adjectives ("Tuberculosis, tubercular, tuberculous")
+        ("Tuberculosis.", "inpatient", {"A15.9"}, set()),
+        ("Tuberculous meningitis.", "inpatient", {"A17.0"}, set()),
+        # "bleeding" is hemorrhage; the nearest word alone is also read ("lumbar pain")
+        ("Rectal bleeding.", "inpatient", {"K62.5"}, {"R58"}),
+        ("He reported bleeding.", "inpatient", {"R58"}, set()),
+        ("Right lumbar pain.", "inpatient", {"M54.50"}, {"R52"}),
+        # ... but a filler word before the mention is no reading of its own
+        ("Rapid test positive for influenza A.", "outpatient", {"J10.1"}, {"J11.1"}),
+        ("Abdominal distention.", "inpatient", {"R14.0"}, set()),
         # a coronary stent from past treatment is a status code (I.C.21.c.3)
         ("Coronary artery disease treated with a stent.", "outpatient", {"I25.10", "Z95.5"}, set()),
     ],

@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from nlp.mentions import _alternation, _NearIndex, _shared_length
+from nlp.pipeline import ClinicalPipeline
 from nlp.rules import abbreviation_lexicon
 
 WORDS = [
@@ -58,3 +60,20 @@ def test_grouped_abbreviation_expression_finds_what_one_branch_each_finds() -> N
         expected = [m.span() for m in plain.finditer(text)]
         assert expected
         assert [m.span() for m in grouped.finditer(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Reports chest pain since Monday.", True),
+        ("Reports chest (pain) since Monday.", False),  # a mark between the words ends a phrase
+        ("Chest: pain since Monday.", False),
+        ("Chest wall normal. Pain since Monday.", False),
+        ("chest  pain", True),  # spaces alone do not
+    ],
+)
+def test_phrase_ending_marks_split_windows(
+    pipeline: ClinicalPipeline, text: str, found: bool
+) -> None:
+    codes = {c.code for m in pipeline.process(text).mentions for c in m.concepts}
+    assert ("R07.9" in codes) is found
