@@ -20,7 +20,7 @@ from app import audit, repository
 from app.errors import IdempotencyConflict, NoteTooLarge
 from app.schemas import NoteIn
 from app.tables import CodingRun, EvidenceRow, Note, SuggestionRow
-from models.coder import Coder
+from models.coder import Coder, TimedCoder
 from models.schema import CodingResult
 
 log = logging.getLogger("cac.app")
@@ -64,6 +64,7 @@ def _store(
     result: CodingResult,
     started: float,
     elapsed_ms: float,
+    stage_ms: dict[str, float],
     actor: audit.Actor,
     correlation_id: str | None,
 ) -> Note:
@@ -100,6 +101,7 @@ def _store(
                 q.model_dump(mode="json") for q in result.documentation_queries
             ],
             "no_suggestions_reason": result.no_suggestions_reason,
+            "stage_ms": {stage: round(ms, 3) for stage, ms in stage_ms.items()},
         },
     )
     session.add(run)
@@ -168,7 +170,13 @@ def code_note(
     session.rollback()  # hold no database snapshot while the coder runs
     started = time.time()
     clock = time.perf_counter()
-    result = coder.code(note.text, setting=note.setting, date_of_service=note.date_of_service)
+    if isinstance(coder, TimedCoder):
+        result, stage_ms = coder.code_timed(
+            note.text, setting=note.setting, date_of_service=note.date_of_service
+        )
+    else:
+        result = coder.code(note.text, setting=note.setting, date_of_service=note.date_of_service)
+        stage_ms = {}
     elapsed_ms = (time.perf_counter() - clock) * 1000
     try:
         row = _store(
@@ -180,6 +188,7 @@ def code_note(
             result=result,
             started=started,
             elapsed_ms=elapsed_ms,
+            stage_ms=stage_ms,
             actor=actor,
             correlation_id=correlation_id,
         )

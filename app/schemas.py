@@ -204,6 +204,9 @@ class VersionsOut(BaseModel):
     model: str
     pipeline: str
     duration_ms: float
+    # milliseconds per pipeline stage (sections, mentions, candidates, ranking, ...), when the
+    # coder reports them
+    stage_ms: dict[str, float] = {}
 
 
 class SuggestionsOut(BaseModel):

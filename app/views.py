@@ -121,6 +121,7 @@ def versions_out(run: CodingRun) -> VersionsOut:
         model=run.model_version,
         pipeline=run.pipeline_version,
         duration_ms=run.duration_ms,
+        stage_ms=dict(run.details.get("stage_ms", {})),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from models.schema import CodingResult, Setting
 
@@ -19,4 +19,19 @@ class Coder(Protocol):
         date_of_service: date | None = None,
     ) -> CodingResult:
         """Suggest codes for ``text``; raises a ``CACError`` subclass on bad input."""
+        ...
+
+
+@runtime_checkable
+class TimedCoder(Coder, Protocol):
+    """A coder that also reports the milliseconds each stage of one call took."""
+
+    def code_timed(
+        self,
+        text: str,
+        *,
+        setting: Setting = "outpatient",
+        date_of_service: date | None = None,
+    ) -> tuple[CodingResult, dict[str, float]]:
+        """``code``, with the milliseconds per stage (stage name -> ms)."""
         ...

@@ -1,6 +1,6 @@
 """The batch job on Apache Spark: the same rows as the local engine, coded on the executors.
 
-Each executor's Python worker loads the coder once (``models.loading.process_coder``) and codes
+Each executor's Python worker loads the coder once (``models.worker.process_coder``) and codes
 whole partitions with it (``mapPartitions``). The coded partitions are persisted so that writing
 the three outputs codes every note exactly once. Runs unchanged in local mode (``local[2]``) or on
 a cluster, as long as the executors' Python has this package installed.

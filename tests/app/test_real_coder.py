@@ -79,6 +79,11 @@ def test_real_coder_suggestions_can_be_reviewed_and_exported(
     for s in suggestions:
         for span in s["evidence"]:
             assert NOTE[span["start"] : span["end"]] == span["text"]
+    stored = client.get(
+        f"/v1/notes/{posted.json()['id']}/suggestions", headers=headers["coder"]
+    ).json()
+    # the run keeps the coder's time per stage for operators and data scientists
+    assert {"mentions", "candidates", "ranking"} <= set(stored["versions"]["stage_ms"])
     accepted = []
     for s in suggestions:
         decided = client.post(
