@@ -5,9 +5,10 @@ after a run of spaces, as in text flattened from a form), or when it stands at a
 upper case or alone on its line ("ASSESSMENT AND PLAN", "Plan"). Headers that are everyday words
 ("plan", "exam", "course") are therefore never taken from the middle of a sentence.
 
-medSpaCy's sectionizer was the first choice; it is token based, its line-start requirement is
-all-or-nothing (it cannot accept "Plan:" mid-line and refuse "the plan is" at once) and it costs a
-matcher pass per note, while one regular expression over the raw text does both in microseconds.
+medSpaCy's sectionizer was the first choice; it is token based and its line-start requirement is
+all-or-nothing: it cannot accept "Plan:" mid-line and refuse "the plan is" at once, which one
+regular expression over the raw text does. Speed is not the reason: on the CodiEsp dev notes
+both cost about 0.1-0.2 ms a note.
 """
 
 import re
