@@ -32,6 +32,7 @@ def test_report_shows_its_plots_in_a_browser(
     gold_path: Path,
     replay_factory: Callable[..., object],
     tmp_path: Path,
+    pytestconfig: pytest.Config,
 ) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     coder = replay_factory(drop=4, wrong=3)
@@ -55,7 +56,10 @@ def test_report_shows_its_plots_in_a_browser(
         images = page.evaluate(
             "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])"
         )
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        # kept in test-artifacts/ (git-ignored) for people to look at
+        artifacts = pytestconfig.rootpath / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=str(artifacts / "evaluation-report.png"), full_page=True)
         browser.close()
     assert [alt for alt, _, _ in images] == [
         "precision-recall curve",
@@ -65,4 +69,4 @@ def test_report_shows_its_plots_in_a_browser(
     ]
     assert all(complete and width > 300 for _, complete, width in images)
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
-    assert (tmp_path / "report.png").stat().st_size > 50_000
+    assert (artifacts / "evaluation-report.png").stat().st_size > 50_000
