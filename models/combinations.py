@@ -142,9 +142,12 @@ def _hypertension_key(
     failure = [c for c in present if starts_with(c.code, data.heart_failure_prefixes)]
     disease = [c for c in present if starts_with(c.code, data.heart_disease_prefixes)]
     ckd = [c for c in present if starts_with(c.code, data.ckd_prefixes)]
+    # CKD stated by a diabetes combination code counts too: hypertension with CKD is presumed
+    # linked whatever else the CKD is attributed to (I.C.9.a.2); both codes are reported
+    stated = any(starts_with(c.code, data.ckd_combination_prefixes) for c in present)
     late = any(starts_with(c.code, data.ckd_late_prefixes) for c in ckd)
     heart = "heart_failure" if failure else "heart_disease" if disease else ""
-    kidney = ("ckd_late" if late else "ckd_early") if ckd else ""
+    kidney = ("ckd_late" if late else "ckd_early") if ckd or stated else ""
     key = "_".join(part for part in (heart, kidney) if part)
     return key, [*failure, *disease, *ckd]
 
@@ -159,6 +162,7 @@ def apply_hypertension(candidates: list[Candidate], codebook: CodeBook) -> list[
     key, partners = _hypertension_key(data, present)
     if not key:
         return candidates
+    named = [*partners, *(c for c in present if starts_with(c.code, data.ckd_combination_prefixes))]
     code = data.codes[key]
     base = hypertension[0]
     for extra in hypertension[1:]:
@@ -167,7 +171,7 @@ def apply_hypertension(candidates: list[Candidate], codebook: CodeBook) -> list[
     base.code, base.rule = code, "combination"
     _join(base, partners)
     base.rationale.append(
-        f"hypertension ({old}) with {', '.join(sorted({p.code for p in partners}))}: "
+        f"hypertension ({old}) with {', '.join(sorted({p.code for p in named}))}: "
         f"combination code {code}; the link is presumed (Guidelines I.C.9.a)"
     )
     for partner in partners:
@@ -181,7 +185,7 @@ def apply_hypertension(candidates: list[Candidate], codebook: CodeBook) -> list[
                 )
             )
     if "ckd" in key and not any(p.code.startswith("N18") for p in partners):
-        base.warnings.append("use additional code N18.- for the CKD stage")
+        base.warnings.append("use additional code N18.- for the CKD stage; none documented")
     return [c for c in candidates if c not in hypertension[1:]]
 
 
@@ -204,7 +208,9 @@ def add_ckd_stage(candidates: list[Candidate], codebook: CodeBook) -> list[Candi
             (m.attributes["stage"] for m in host.mentions if m.attributes.get("stage")), None
         )
         if stage is None:
-            host.warnings.append("use additional code N18.- for the CKD stage; none documented")
+            missing = "use additional code N18.- for the CKD stage; none documented"
+            if missing not in host.warnings:
+                host.warnings.append(missing)
             continue
         refined = refine(codebook, "N18", {"stage": stage})
         stage_code = Candidate(
@@ -324,6 +330,8 @@ def apply_nicotine_product(note: str, candidates: list[Candidate]) -> list[Candi
 
 
 def apply_combinations(candidates: list[Candidate], codebook: CodeBook) -> list[Candidate]:
-    """All combination rules, diabetes first (its CKD link stays with N18 for I12/I13)."""
-    combined = apply_hypertension(apply_diabetes(candidates, codebook), codebook)
-    return add_ckd_stage(combined, codebook)
+    """All combination rules: diabetes first, then the CKD stage its combination code asks for
+    (so that hypertension sees the stage: I12.0/I13.2 for stage 5 and ESRD), then hypertension,
+    then the stage for an I12/I13 that still lacks one."""
+    with_stage = add_ckd_stage(apply_diabetes(candidates, codebook), codebook)
+    return add_ckd_stage(apply_hypertension(with_stage, codebook), codebook)

@@ -72,6 +72,8 @@ class HypertensionData(_Strict):
     heart_failure_prefixes: list[str]
     heart_disease_prefixes: list[str]
     ckd_prefixes: list[str]
+    # combination codes that already state CKD (diabetes with diabetic CKD, E08-E13 .22)
+    ckd_combination_prefixes: list[str]
     ckd_late_prefixes: list[str]
     codes: dict[str, str]
 

@@ -171,8 +171,33 @@ def unspecified_with_detail(codebook: CodeBook, code: str, attributes: dict[str,
     if not attrs:
         return code
     parent = record.parents[0]
+    condition = _condition_words(record.description)
     for kid in codebook.children(parent):
         child = codebook.get(System.ICD10CM, kid)
-        if child is not None and kid != code and _score(child.description, attrs)[0] >= 1.5:
+        if (
+            child is not None
+            and kid != code
+            and condition <= _words(child.description)
+            and _score(child.description, attrs)[0] >= 1.5
+        ):
             return parent
     return code
+
+
+_STOP_WORDS = frozenset({"a", "an", "and", "in", "of", "or", "the", "to"})
+
+
+def _words(description: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", description.lower())) - _STOP_WORDS
+
+
+def _condition_words(description: str) -> set[str]:
+    """What an "unspecified" leaf names: its words before "unspecified"/"without"/... .
+
+    A sibling is the same condition said more precisely only when it names all of them: "Chronic
+    kidney disease, stage 4" for "Chronic kidney disease, unspecified", but not "Chronic passive
+    congestion of liver" for "Liver disease, unspecified" (a different disease that merely says
+    "chronic").
+    """
+    found = _GENERIC.search(description)
+    return _words(description[: found.start()] if found else description)

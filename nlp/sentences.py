@@ -107,6 +107,10 @@ _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•·◦▪]|\(?\d{1,2}[.)](?=\s)|\(?[a-z
 _TERMINAL = re.compile(r"[.?!:;]['\")\]]*$")
 # from the first mark of a run only: trying each mark of a long run ("....") was quadratic
 _INLINE_END = re.compile(r"(?<![.?!])([.?!]+)['\")\]]*[ \t]+(?=[\"'(\[]?[A-Z0-9])")
+# words a number follows as their value ("stage 5", "grade 2", "NYHA class 3"), never as an item
+_VALUE_WORDS = frozenset(
+    {"stage", "grade", "class", "type", "level", "score", "phase", "step", "tier", "gcs", "size"}
+)
 _INLINE_LIST = re.compile(r"(?<=[ \t])\(?\d{1,2}[.)][ \t]+(?=[A-Za-z])")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _WORD_BEFORE = re.compile(r"(\S+)$")
@@ -132,6 +136,13 @@ def sentence_starts(text: str, sections: list[Section]) -> list[int]:
             continue
         starts.add(match.end())
     for match in _INLINE_LIST.finditer(text):
+        words = text[max(match.start() - _WORD_WINDOW, 0) : match.start()].split()
+        if words and words[-1].lower().rstrip(":") in _VALUE_WORDS:
+            # "CKD stage 5. Hypertension.": the number is the stage, and its period ends the
+            # sentence, not a list item "5. Hypertension"
+            if text[match.start() : match.end()].rstrip().endswith("."):
+                starts.add(match.end())
+            continue
         starts.add(match.start())
     return sorted(s for s in starts if s < len(text))
 

@@ -87,6 +87,36 @@ CASES = [
         {"I13.0", "I50.9", "N18.2"},
     ),
     (
+        # CKD stated by the diabetes combination code is still hypertensive CKD (I.C.9.a.2)
+        "hypertension with diabetic CKD",
+        "Type 2 diabetes mellitus with diabetic chronic kidney disease stage 4. Hypertension.",
+        [
+            (
+                "Type 2 diabetes mellitus with diabetic chronic kidney disease",
+                P,
+                {"stage": "4"},
+                (),
+            ),
+            ("Hypertension", P, {}, ()),
+        ],
+        {"E11.22", "I12.9", "N18.4"},
+    ),
+    (
+        "hypertension and heart failure with diabetic ESRD",
+        "Type 2 diabetes mellitus with diabetic chronic kidney disease, ESRD. Hypertension. CHF.",
+        [
+            (
+                "Type 2 diabetes mellitus with diabetic chronic kidney disease",
+                P,
+                {"stage": "end stage"},
+                (),
+            ),
+            ("Hypertension", P, {}, ()),
+            ("CHF", P, {}, ()),
+        ],
+        {"E11.22", "I13.2", "I50.9", "N18.6"},
+    ),
+    (
         "hypertension with negated heart failure",
         "Hypertension. No heart failure.",
         [("Hypertension", P, {}, ()), ("heart failure", P, {}, ("negated",))],

@@ -53,6 +53,8 @@ def test_refine_reaches_the_supported_leaf(
         ("N18.9", {"stage": "4"}, "N18"),
         ("M25.569", {"laterality": "right"}, "M25.56"),
         ("E11.9", {"laterality": "right"}, "E11.9"),
+        # K76.1 "Chronic passive congestion of liver" is another disease, not chronic K76.9
+        ("K76.9", {"acuity": "chronic"}, "K76.9"),
     ],
 )
 def test_unspecified_leaf_is_rewalked_only_when_attributes_say_more(
