@@ -86,6 +86,11 @@ class CodingOptions:
     min_confidence: float | None = None  # None: the ranker manifest's threshold
 
 
+# Rule confidence at or above which a candidate is suggested whatever the ranker's probability:
+# exact terminology matches (0.85), guideline-rule codes (0.8-0.9), full concept matches (0.75).
+RULES_KEEP = 0.75
+
+
 @dataclass(slots=True)
 class Worked:
     """The intermediate state of one note (for training, explanations and tests)."""
@@ -295,10 +300,16 @@ class CodingEngine:
         if ranker is not None:
             probabilities = ranker.score(worked.candidates, note)
             threshold = ranker.threshold if min_confidence is None else float(min_confidence)
+            # By default the ranker vetoes only what the rules found weakly (partial, fuzzy or
+            # semantic matches): a code named exactly by the terminology or made by a guideline
+            # rule stays, with the ranker's probability as its confidence, for the coder to judge.
+            # The ranker is trained on CodiEsp case reports; letting it drop exact matches cost
+            # recall on notes unlike them. An explicit ``min_confidence`` is applied strictly.
+            keep = RULES_KEEP if min_confidence is None else float("inf")
             scored = [
                 (c, p)
                 for c, p in zip(worked.candidates, probabilities, strict=True)
-                if p >= threshold or c.system is not System.ICD10CM
+                if p >= threshold or c.system is not System.ICD10CM or rule_confidence(c) >= keep
             ]
         else:
             floor = float(min_confidence or 0.0)

@@ -2,39 +2,28 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from evaluation.gold import GoldChart, sha256_file
 from evaluation.results import build_document, write_outputs
 from evaluation.runner import run_coder
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
 def test_report_shows_its_plots_in_a_browser(
     gold_charts: list[GoldChart],
     gold_path: Path,
     replay_factory: Callable[..., object],
     tmp_path: Path,
     pytestconfig: pytest.Config,
+    browser: Browser,
 ) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
     coder = replay_factory(drop=4, wrong=3)
     runs = run_coder(gold_charts, factory=lambda: coder)  # type: ignore[arg-type, return-value]
     document = build_document(
@@ -47,20 +36,18 @@ def test_report_shows_its_plots_in_a_browser(
         duration_seconds=0.5,
     )
     _, report = write_outputs(document, tmp_path)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        requests: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.goto(report.as_uri())
-        images = page.evaluate(
-            "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])"
-        )
-        # kept in test-artifacts/ (git-ignored) for people to look at
-        artifacts = pytestconfig.rootpath / "test-artifacts"
-        artifacts.mkdir(exist_ok=True)
-        page.screenshot(path=str(artifacts / "evaluation-report.png"), full_page=True)
-        browser.close()
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(report.as_uri())
+    images = page.evaluate(
+        "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])"
+    )
+    # kept in test-artifacts/ (git-ignored) for people to look at
+    artifacts = pytestconfig.rootpath / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "evaluation-report.png"), full_page=True)
+    page.close()
     assert [alt for alt, _, _ in images] == [
         "precision-recall curve",
         "calibration diagram",

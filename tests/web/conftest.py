@@ -1,8 +1,7 @@
 """Fixtures of the web client's tests: headless Chromium, and the real service to drive.
 
-Playwright never downloads a browser here: it launches Debian's ``/usr/bin/chromium``. Without
-it the browser tests skip with the reason, except in CI (``CI=true``), where a missing browser
-fails. The service runs in a thread on a free loopback port with a temporary SQLite database and
+The browser is the session's headless Chromium (``browser`` in ``tests/conftest.py``). The
+service runs in a thread on a free loopback port with a temporary SQLite database and
 keys made by ``app.keys.create_key``; its coder is either ``ScriptedCoder`` (deterministic, for
 the step-by-step review) or the product's own (``models.engine.load_coder``).
 """
@@ -10,7 +9,6 @@ the step-by-step review) or the product's own (``models.engine.load_coder``).
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
 import time
@@ -23,45 +21,12 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from codesets.model import System
 from codesets.store import CodeSets
 from models.coder import Coder
 from models.schema import CodingResult, Evidence, MentionOut, Setting, Suggestion, Versions
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> Path:
-    """The system Chromium; skip (or fail in CI) when it is not installed."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    reason = f"{CHROMIUM} is missing: install Debian's chromium (scripts/install-browser.sh)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path: Path) -> Iterator[Browser]:
-    """One headless Chromium for the session."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium_path), args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
