@@ -138,6 +138,8 @@ class ClinicalPipeline:
             for span in doc.spans["cac_mentions"]:
                 found: Found = span._.cac_found
                 section = _section_at(sections, section_starts, found.start + base)
+                if section is not None and found.end + base <= section.header_end:
+                    continue  # a header's own words ("PRESENT ILLNESS:") name a part of the note
                 assertion = _with_section(
                     assertion_of(span, chunk, starts, base, headers), section, self.sections, text
                 )
