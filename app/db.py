@@ -27,6 +27,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_IMMEDIATE = "cac_begin_immediate"
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # A request that writes starts with BEGIN IMMEDIATE (``for_writing``), which takes the write
     # lock at once: a deferred transaction that reads and then writes fails at once with
@@ -35,9 +38,6 @@ def _sqlite_begin(connection: Connection) -> None:
     # Reads stay deferred, so in WAL mode they never wait for a writer.
     immediate = connection.get_execution_options().get(_IMMEDIATE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-_IMMEDIATE = "cac_begin_immediate"
 
 
 def for_writing(engine: Engine) -> Engine:

@@ -1,6 +1,6 @@
 """``convert``: regenerate every converted code-set file and manifest from the source folder.
 
-``cac codesets convert --source /work/shared/data`` reads ``icd10cm/`` (the Alphabetic Index CSV
+``cac codesets convert --source DIR`` reads ``icd10cm/`` (the Alphabetic Index CSV
 and the neoplasm, drug and external cause XML) and ``hcpcs/`` (the CMS ``HCPC<year>_ANWEB``
 file), checks ICD-10-CM codes against the FY2026 tabular, and writes the JSONL files and
 manifests under ``codesets/data`` (or ``--out``). The output is byte-identical on a rerun.
@@ -173,7 +173,7 @@ def write_cpt_sample_manifest(out: Path) -> dict[str, Any]:
     "source",
     required=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder with icd10cm/ and hcpcs/ source files (e.g. /work/shared/data).",
+    help="Folder with the icd10cm/ and hcpcs/ source files.",
 )
 @click.option(
     "--out",

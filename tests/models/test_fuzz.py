@@ -13,13 +13,11 @@ The normal suite tries a bounded number of examples; a longer run (the figure in
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-from types import ModuleType
 
+import fuzz_notes as fuzz
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,17 +26,6 @@ from models.engine import MAX_NOTE_CHARS, CodingEngine, load_coder
 from models.errors import InvalidNote
 from models.schema import CodingResult, Evidence, Setting
 
-
-def _load(name: str) -> ModuleType:
-    path = Path(__file__).parents[1] / "support" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"cac_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load("fuzz_notes")
 FUZZ = settings(
     max_examples=fuzz.examples(40),
     deadline=timedelta(seconds=10),
