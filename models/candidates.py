@@ -134,6 +134,7 @@ _SITE_SPELLINGS = {
     "vertebra": ("vertebra", "vertebral"),
 }
 _MAX_SITE_WORDS = 4
+_FRACTURE_ROW = "fracture traumatic"  # the index heading every site row sits under
 # Body sites that pick a code by name (limbs and paired parts), as the tabular names them;
 # organ "sites" ("kidney function") are left out: they name no separate site-specific code.
 _SITE_NAMES = {
@@ -252,9 +253,10 @@ def fracture_reading(matcher: TermMatcher, note: str, mention: Mention) -> Found
         for spelled in _SITE_SPELLINGS.get(word, (word,)):
             if spelled not in pool:
                 pool.append(spelled)
+    pool = matcher.narrow(_FRACTURE_ROW, pool)
     for size in range(min(len(pool), _MAX_SITE_WORDS), 0, -1):
         for combo in itertools.combinations(pool, size):
-            hit = matcher.exact("fracture traumatic " + " ".join(combo))
+            hit = matcher.exact(f"{_FRACTURE_ROW} {' '.join(combo)}")
             if hit is not None and hit.code.startswith("S"):
                 lead = len(clause) - len(clause.lstrip())
                 tail = len(clause.rstrip())

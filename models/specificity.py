@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from codesets.model import System
 from models.codebook import CodeBook
@@ -34,8 +35,13 @@ class Refined:
     used: set[str] = field(default_factory=set)  # attribute names that chose a child
 
 
+@lru_cache(maxsize=4096)
+def _whole_words(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(phrase)}\b")
+
+
 def _has(text: str, phrase: str) -> bool:
-    return re.search(rf"\b{re.escape(phrase)}\b", text) is not None
+    return _whole_words(phrase).search(text) is not None
 
 
 def _phrases(name: str, value: str) -> tuple[list[str], list[str]]:
@@ -116,7 +122,18 @@ def _discriminating(description: str, attributes: dict[str, str]) -> dict[str, s
 
 
 def refine(codebook: CodeBook, code: str, attributes: dict[str, str]) -> Refined:
-    """Descend from ``code`` to a billable leaf, choosing children by the mention's attributes."""
+    """Descend from ``code`` to a billable leaf, choosing children by the mention's attributes.
+
+    The walk depends on nothing but its arguments, and the same few (code, attributes) pairs
+    recur note after note, so walks are remembered; each caller gets its own copy.
+    """
+    walked = _walk(codebook, code, tuple(attributes.items()))
+    return Refined(walked.code, list(walked.rationale), list(walked.warnings), set(walked.used))
+
+
+@lru_cache(maxsize=16_384)
+def _walk(codebook: CodeBook, code: str, pairs: tuple[tuple[str, str], ...]) -> Refined:
+    attributes = dict(pairs)
     out = Refined(code)
     for _ in range(_MAX_DEPTH):
         record = codebook.get(System.ICD10CM, out.code)
