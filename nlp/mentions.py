@@ -60,12 +60,7 @@ class MentionFinder:
         self._loose = {e.short.lower(): e.short for e in lexicon.abbreviations if e.any_case}
         self._exact_re = _alternation(exact[::-1], 0)
         self._loose_re = _alternation(loose[::-1], re.IGNORECASE)
-        by_bucket: dict[tuple[str, int], list[str]] = {}
-        for word in index.vocabulary:
-            if len(word) >= _FUZZY_MIN_LENGTH - 1 and word.isalpha():
-                by_bucket.setdefault((word[0], len(word)), []).append(word)
-        self._buckets = by_bucket
-        self._near: dict[tuple[str, int], _NearIndex] = {}
+        self._near = _near_indexes(index.vocabulary) if fuzzy else {}
 
     def find(
         self,
@@ -162,16 +157,8 @@ class MentionFinder:
     @lru_cache(maxsize=50_000)  # noqa: B019 - one finder per pipeline, kept for the process
     def _nearest(self, word: str) -> str | None:
         """The first known word one edit (OSA) away, among those with the same first letter."""
-        key = (word[0], len(word))
-        near = self._near.get(key)
-        if near is None:
-            choices = [
-                w
-                for length in (key[1] - 1, key[1], key[1] + 1)
-                for w in self._buckets.get((key[0], length), ())
-            ]
-            near = self._near[key] = _NearIndex(choices, _shared_length(key[1]))
-        return near.first_within_one(word)
+        near = self._near.get((word[0], len(word)))
+        return near.first_within_one(word) if near is not None else None
 
     def _concepts(
         self, ids: tuple[int, ...], ordered: tuple[str, ...], source: str | None
@@ -246,6 +233,24 @@ class MentionFinder:
             ConceptMatch(c.system, c.code, c.term, "abbreviation", round(c.score * 0.95, 4))
             for c in found
         )
+
+
+def _near_indexes(vocabulary: frozenset[str]) -> dict[tuple[str, int], _NearIndex]:
+    """A ``_NearIndex`` for each (first letter, length) a misspelling can have, built at load
+    (0.1-0.2 s) rather than by the first notes that need each one. Words are taken in sorted
+    order, so the first of equally near words is the same in every process (a set's order
+    changes with the interpreter's hash seed)."""
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for word in sorted(vocabulary):
+        if len(word) >= _FUZZY_MIN_LENGTH - 1 and word.isalpha():
+            buckets.setdefault((word[0], len(word)), []).append(word)
+    wanted = {(first, length + step) for first, length in buckets for step in (-1, 0, 1)}
+    indexes: dict[tuple[str, int], _NearIndex] = {}
+    for first, length in sorted(wanted):
+        choices = [w for n in (length - 1, length, length + 1) for w in buckets.get((first, n), ())]
+        if length >= _FUZZY_MIN_LENGTH and choices:
+            indexes[first, length] = _NearIndex(choices, _shared_length(length))
+    return indexes
 
 
 def _shared_length(length: int) -> int:
