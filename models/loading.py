@@ -63,7 +63,7 @@ def load_matcher(codebook: CodeBook, cache_dir: Path | None = None) -> TermMatch
     return matcher
 
 
-def load_engine(*, with_ranker: bool = True, with_semantic: bool = True) -> CodingEngine:
+def load_engine(*, with_ranker: bool = True, with_semantic: bool = False) -> CodingEngine:
     """Every part of the engine, loaded once."""
     from nlp.pipeline import PIPELINE_VERSION, ClinicalPipeline
 

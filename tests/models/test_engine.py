@@ -107,3 +107,11 @@ def test_code_timed_reports_every_stage_and_the_same_result(engine_for: Any, spe
     # the fake pipeline keeps no stage clocks: its whole call is "nlp_other"
     assert timings["tokenize"] == 0.0 and timings["candidates"] > 0.0
     assert result == engine.code(NOTE, date_of_service=day)
+
+
+def test_model_version_says_when_semantic_matching_is_on(engine_for: Any, spec: Any) -> None:
+    engine = engine_for([spec(*row) for row in SPECS])
+    plain = engine.versions().model
+    assert not plain.endswith("+semantic")
+    engine.semantic = object()  # any attached matcher changes what the engine can suggest
+    assert engine.versions().model == f"{plain}+semantic"
