@@ -18,7 +18,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict
 
 from models.candidate import Span
-from nlp.prefilter import GatedPattern, fold
+from nlp.prefilter import GatedPattern, PatternSet, Scanned
 
 LEVELS = ("straightforward", "low", "moderate", "high")
 
@@ -73,31 +73,39 @@ class EMLevel:
     spans: list[Span]
 
 
-@lru_cache(maxsize=1024)
-def _gated(pattern: str) -> GatedPattern:
-    return GatedPattern(re.compile(pattern, re.IGNORECASE))
+@lru_cache(maxsize=1)
+def _cues() -> tuple[dict[str, GatedPattern], PatternSet]:
+    rules = em_rules()
+    lists = [rules.visit, rules.new_patient, rules.total_time, rules.stated_mdm]
+    lists += [getattr(rules.problems, n) for n in ("high", "moderate", "low")]
+    lists += [getattr(rules.risk, n) for n in ("high", "moderate", "low")]
+    lists += [getattr(rules.data, n) for n in _Data.model_fields]
+    gated = {p: GatedPattern(re.compile(p, re.IGNORECASE)) for patterns in lists for p in patterns}
+    return gated, PatternSet(gated.values())
 
 
-def _find(patterns: list[str], text: str) -> list[re.Match[str]]:
+def em_scan(text: str) -> Scanned:
+    """``text`` with where each E/M cue may match (one pass for every cue of ``em.json``)."""
+    return _cues()[1].scan(text)
+
+
+def _find(patterns: list[str], note: Scanned) -> list[re.Match[str]]:
     # each pattern is tried only where one of its literal prefixes occurs: the same matches
-    folded = fold(text)
-    found: list[re.Match[str]] = []
-    for pattern in patterns:
-        found.extend(_gated(pattern).finditer(text, folded))
-    return found
+    gated = _cues()[0]
+    return [match for pattern in patterns for match in note.finditer(gated[pattern])]
 
 
-def _tier(tiers: _Tiers, text: str) -> tuple[str, list[re.Match[str]]]:
+def _tier(tiers: _Tiers, note: Scanned) -> tuple[str, list[re.Match[str]]]:
     for name in ("high", "moderate", "low"):
-        hits = _find(getattr(tiers, name), text)
+        hits = _find(getattr(tiers, name), note)
         if hits:
             return name, hits
     return "straightforward", []
 
 
-def problems_level(text: str, chronic: int, acute: int) -> tuple[str, list[re.Match[str]]]:
+def problems_level(note: Scanned, chronic: int, acute: int) -> tuple[str, list[re.Match[str]]]:
     """Problems addressed: cue words, then counts of chronic and acute diagnoses."""
-    level, hits = _tier(em_rules().problems, text)
+    level, hits = _tier(em_rules().problems, note)
     if level in ("high", "moderate"):
         return level, hits
     if chronic >= 2:
@@ -107,14 +115,14 @@ def problems_level(text: str, chronic: int, acute: int) -> tuple[str, list[re.Ma
     return "straightforward", hits
 
 
-def data_level(text: str) -> tuple[str, list[re.Match[str]]]:
+def data_level(note: Scanned) -> tuple[str, list[re.Match[str]]]:
     """Data reviewed and analysed: tests, documents, historian; interpretation; discussion."""
     cues = em_rules().data
-    tests = _find(cues.tests, text)
-    documents = _find(cues.documents, text)
-    historian = _find(cues.historian, text)
-    interpretation = _find(cues.interpretation, text)
-    discussion = _find(cues.discussion, text)
+    tests = _find(cues.tests, note)
+    documents = _find(cues.documents, note)
+    historian = _find(cues.historian, note)
+    interpretation = _find(cues.interpretation, note)
+    discussion = _find(cues.discussion, note)
     category1 = len(tests) + len(documents) + (1 if historian else 0)
     categories = sum((category1 >= 3, bool(interpretation), bool(discussion)))
     hits = [*tests, *documents, *historian, *interpretation, *discussion]
@@ -127,32 +135,32 @@ def data_level(text: str) -> tuple[str, list[re.Match[str]]]:
     return "straightforward", hits
 
 
-def risk_level(text: str) -> tuple[str, list[re.Match[str]]]:
+def risk_level(note: Scanned) -> tuple[str, list[re.Match[str]]]:
     """Risk of patient management from management cues."""
-    return _tier(em_rules().risk, text)
+    return _tier(em_rules().risk, note)
 
 
-def mdm_level(text: str, chronic: int, acute: int) -> tuple[str, str, list[re.Match[str]]]:
+def mdm_level(note: Scanned, chronic: int, acute: int) -> tuple[str, str, list[re.Match[str]]]:
     """The MDM level two of three elements meet, with a one-line explanation."""
-    problems, p_hits = problems_level(text, chronic, acute)
-    data, d_hits = data_level(text)
-    risk, r_hits = risk_level(text)
+    problems, p_hits = problems_level(note, chronic, acute)
+    data, d_hits = data_level(note)
+    risk, r_hits = risk_level(note)
     ordered = sorted((problems, data, risk), key=LEVELS.index)
     level = ordered[1]  # the level met or exceeded by two of the three elements
     why = f"MDM {level} (problems {problems}, data {data}, risk {risk}; two of three)"
     return level, why, [*p_hits, *d_hits, *r_hits]
 
 
-def total_minutes(text: str) -> tuple[int, re.Match[str]] | None:
+def total_minutes(note: Scanned) -> tuple[int, re.Match[str]] | None:
     """Documented total time on the date of the encounter, in minutes."""
-    for match in _find(em_rules().total_time, text):
+    for match in _find(em_rules().total_time, note):
         return int(match.group(1)), match
     return None
 
 
-def stated_mdm(text: str) -> tuple[str, re.Match[str]] | None:
+def stated_mdm(note: Scanned) -> tuple[str, re.Match[str]] | None:
     """An MDM level the provider documented ("MDM: moderate")."""
-    for match in _find(em_rules().stated_mdm, text):
+    for match in _find(em_rules().stated_mdm, note):
         return match.group(1).lower(), match
     return None
 
@@ -164,12 +172,13 @@ def office_level(text: str, *, chronic: int, acute: int) -> EMLevel | None:
     two; the MDM computed from the note's words is the fallback when neither is documented.
     """
     rules = em_rules()
-    visit = _find(rules.visit, text)
-    timed = total_minutes(text)
-    stated = stated_mdm(text)
+    note = em_scan(text)
+    visit = _find(rules.visit, note)
+    timed = total_minutes(note)
+    stated = stated_mdm(note)
     if not visit and timed is None:
         return None
-    kind = "new" if _find(rules.new_patient, text) else "established"
+    kind = "new" if _find(rules.new_patient, note) else "established"
     spans = [Span(m.start(), m.end()) for m in visit[:1]]
     options: list[tuple[str, str]] = []
     notes = [f"{kind} patient office visit"]
@@ -188,7 +197,7 @@ def office_level(text: str, *, chronic: int, acute: int) -> EMLevel | None:
     if options:
         code, basis = max(options)
     else:
-        level, why, hits = mdm_level(text, chronic, acute)
+        level, why, hits = mdm_level(note, chronic, acute)
         code, basis = rules.mdm_codes[kind][level], "computed MDM"
         spans.extend(Span(m.start(), m.end()) for m in hits[:4])
         notes.append(f"{why} -> {code}")

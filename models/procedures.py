@@ -26,7 +26,7 @@ from models.em import office_level
 from models.rules import guideline_data, starts_with
 from models.schema import LinkedCode, Setting
 from nlp.mention import Mention, MentionLabel
-from nlp.prefilter import GatedPattern, fold
+from nlp.prefilter import GatedPattern, PatternSet, Scanned
 
 _REFUSED = re.compile(
     r"\b(?:declined|refused|deferred|not (?:done|performed|given|obtained)|no|without|will "
@@ -89,11 +89,12 @@ def procedure_rules() -> tuple[ProcedureRule, ...]:
 
 
 @lru_cache(maxsize=1)
-def _compiled_rules() -> tuple[tuple[ProcedureRule, tuple[GatedPattern, ...]], ...]:
-    return tuple(
+def _compiled_rules() -> tuple[tuple[tuple[ProcedureRule, tuple[GatedPattern, ...]], ...], PatternSet]:
+    rules = tuple(
         (rule, tuple(GatedPattern(re.compile(p, re.IGNORECASE)) for p in rule.patterns))
         for rule in procedure_rules()
     )
+    return rules, PatternSet(gated for _rule, patterns in rules for gated in patterns)
 
 
 def _performed(text: str, match: re.Match[str]) -> bool:
@@ -116,12 +117,12 @@ def _units(rule: ProcedureRule, text: str) -> tuple[int, Span] | None:
 def _service(
     rule: ProcedureRule,
     patterns: tuple[GatedPattern, ...],
-    text: str,
-    folded: str,
+    scanned: Scanned,
     codebook: CodeBook,
 ) -> Candidate | None:
+    text = scanned.text
     for gated in patterns:
-        for match in gated.finditer(text, folded):
+        for match in scanned.finditer(gated):
             if not _performed(text, match):
                 continue
             system = System(rule.system)
@@ -214,11 +215,12 @@ def procedure_candidates(
     found: list[Candidate] = []
     vaccines: list[Candidate] = []
     replaced: set[str] = set()
-    folded = fold(text)
-    for rule, patterns in _compiled_rules():
+    rules, patterns_of_all = _compiled_rules()
+    scanned = patterns_of_all.scan(text)
+    for rule, patterns in rules:
         if rule.code in replaced:
             continue
-        candidate = _service(rule, patterns, text, folded, codebook)
+        candidate = _service(rule, patterns, scanned, codebook)
         if candidate is None:
             continue
         replaced.update(rule.instead_of)

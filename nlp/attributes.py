@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from nlp.prefilter import GatedPattern, fold
+from nlp.prefilter import GatedPattern, PatternSet
 from nlp.rules import AttributeRules
 
 
@@ -35,15 +35,16 @@ class AttributeFinder:
         self._patterns = [
             (GatedPattern(re.compile(r.pattern, re.IGNORECASE)), r) for r in rules.attributes
         ]
+        self._set = PatternSet(gated for gated, _rule in self._patterns)
         self._widest = max((r.window for r in rules.attributes), default=0)
 
     def hits(self, text: str) -> list[_Hit]:
         """Every attribute match in ``text``, sorted by start."""
         found: list[_Hit] = []
-        folded = fold(text)
+        scanned = self._set.scan(text)
         for gated, rule in self._patterns:
             pattern = gated.pattern
-            for match in gated.finditer(text, folded):
+            for match in scanned.finditer(gated):
                 value = rule.value
                 if value is None:
                     value = match.group("value") if "value" in pattern.groupindex else None

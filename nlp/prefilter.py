@@ -16,13 +16,20 @@ pattern matches its two ASCII cases and, for four letters, one non-ASCII charact
 (U+0130 and U+0131 match "i", U+017F "s", U+212A "k"); ``fold`` maps those four to their ASCII
 letter before lower-casing, so every match becomes, in the folded text, the lower-cased literal
 characters it started with. Non-ASCII literals in a pattern are not used as prefixes.
+
+The patterns of one rule file are gated together (``PatternSet``): one regular-expression pass
+over the folded note finds, at each position, the longest prefix of any of them that occurs
+there; every other prefix occurring at that position is a prefix of that one, so each pattern
+gets the same starts a search for each of its prefixes would give (two passes per prefix and
+pattern before: 0.8 ms of a 9 ms note).
 """
 
 from __future__ import annotations
 
 import re
 import re._parser as _parser  # the stdlib's own parse tree (sre_parse, deprecated name)
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
@@ -49,34 +56,79 @@ class GatedPattern:
         self.pattern = pattern
         self.prefixes = literal_prefixes(pattern)
 
-    def finditer(self, text: str, folded: str) -> Iterator[re.Match[str]]:
-        """``self.pattern.finditer(text)``'s matches; ``folded`` is ``fold(text)``."""
-        starts = self._starts(folded) if len(folded) == len(text) else None
-        if starts is None:
-            yield from self.pattern.finditer(text)
+
+class PatternSet:
+    """Gated patterns whose prefixes are found together, in one pass over the folded note."""
+
+    def __init__(self, patterns: Iterable[GatedPattern]) -> None:
+        self.patterns = tuple(patterns)
+        self._index = {id(gated): k for k, gated in enumerate(self.patterns)}
+        prefixes = sorted({p for gated in self.patterns for p in gated.prefixes or ()})
+        # the patterns that have a prefix occurring where ``longest`` is the longest one found
+        self._owners = {
+            longest: tuple(
+                k
+                for k, gated in enumerate(self.patterns)
+                if any(longest.startswith(p) for p in gated.prefixes or ())
+            )
+            for longest in prefixes
+        }
+        self._scan = _longest_first(prefixes)
+
+    def scan(self, text: str) -> Scanned:
+        """Where each pattern may match in ``text``."""
+        starts: list[list[int] | None] = [None] * len(self.patterns)
+        folded = fold(text)
+        if self._scan is not None and len(folded) == len(text):
+            for k, gated in enumerate(self.patterns):
+                if gated.prefixes is not None:
+                    starts[k] = []
+            for match in self._scan.finditer(folded):
+                at = match.start()
+                for k in self._owners[match.group(1)]:
+                    found = starts[k]
+                    if found is not None:
+                        found.append(at)
+        return Scanned(text, starts, self._index)
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """One note and the starts ``PatternSet.scan`` found in it for each of its patterns."""
+
+    text: str
+    starts: list[list[int] | None]  # None: the pattern is tried over the whole note
+    index: dict[int, int]
+
+    def finditer(self, gated: GatedPattern) -> Iterator[re.Match[str]]:
+        """``gated.pattern.finditer(self.text)``'s matches (``gated`` must be of the set)."""
+        starts = self.starts[self.index[id(gated)]]
+        if starts is None or len(starts) > _MAX_STARTS:
+            yield from gated.pattern.finditer(self.text)  # one scan costs less than many tries
             return
         end = 0
         for start in starts:
             if start < end:
                 continue
-            match = self.pattern.match(text, start)
+            match = gated.pattern.match(self.text, start)
             if match is not None:
                 yield match
                 end = match.end()  # never empty: it holds a prefix
 
-    def _starts(self, folded: str) -> list[int] | None:
-        # where a prefix occurs (offsets of the text too, folding kept its length), in order
-        if self.prefixes is None:
-            return None
-        if sum(folded.count(prefix) for prefix in self.prefixes) > _MAX_STARTS:
-            return None  # trying each start would cost more than one scan
-        found: set[int] = set()
-        for prefix in self.prefixes:
-            at = folded.find(prefix)
-            while at >= 0:
-                found.add(at)
-                at = folded.find(prefix, at + 1)
-        return sorted(found)
+
+def _longest_first(prefixes: list[str]) -> re.Pattern[str] | None:
+    # a zero-width look-ahead finds every position; one branch per first character, longest
+    # prefix first within it, so the group is the longest prefix occurring at the position
+    if not prefixes:
+        return None
+    by_first: dict[str, list[str]] = {}
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        by_first.setdefault(prefix[0], []).append(prefix)
+    body = "|".join(
+        re.escape(first) + "(?:" + "|".join(re.escape(p[1:]) for p in members) + ")"
+        for first, members in by_first.items()
+    )
+    return re.compile(f"(?=({body}))")
 
 
 def literal_prefixes(pattern: re.Pattern[str]) -> frozenset[str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.em import data_level, mdm_level, office_level, problems_level, risk_level
+from models.em import data_level, em_scan, mdm_level, office_level, problems_level, risk_level
 
 # (note, expected code, expected basis)
 TIME_CASES = [
@@ -65,16 +65,16 @@ MDM_CASES = [
 
 @pytest.mark.parametrize(("text", "chronic", "acute", "expected"), MDM_CASES)
 def test_computed_mdm_two_of_three(text: str, chronic: int, acute: int, expected: str) -> None:
-    level, why, _ = mdm_level(text, chronic, acute)
+    level, why, _ = mdm_level(em_scan(text), chronic, acute)
     assert level == expected
     assert "two of three" in why
 
 
 def test_mdm_elements() -> None:
-    assert problems_level("Diabetes, poorly controlled.", 1, 0)[0] == "moderate"
-    assert problems_level("Follow-up.", 1, 0)[0] == "low"
-    assert data_level("History obtained from the mother.")[0] == "low"
-    assert data_level("Nothing reviewed.")[0] == "straightforward"
-    assert risk_level("Start metformin 500 mg twice daily.")[0] == "moderate"
-    assert risk_level("Ibuprofen as needed.")[0] == "low"
-    assert risk_level("Reassured.")[0] == "straightforward"
+    assert problems_level(em_scan("Diabetes, poorly controlled."), 1, 0)[0] == "moderate"
+    assert problems_level(em_scan("Follow-up."), 1, 0)[0] == "low"
+    assert data_level(em_scan("History obtained from the mother."))[0] == "low"
+    assert data_level(em_scan("Nothing reviewed."))[0] == "straightforward"
+    assert risk_level(em_scan("Start metformin 500 mg twice daily."))[0] == "moderate"
+    assert risk_level(em_scan("Ibuprofen as needed."))[0] == "low"
+    assert risk_level(em_scan("Reassured."))[0] == "straightforward"

@@ -10,7 +10,7 @@ from importlib import resources
 
 import pytest
 
-from nlp.prefilter import GatedPattern, fold, literal_prefixes
+from nlp.prefilter import GatedPattern, PatternSet, fold, literal_prefixes
 
 
 @pytest.mark.parametrize(
@@ -75,16 +75,29 @@ TEXTS = [
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_gated_matches_equal_finditer(text: str) -> None:
-    folded = fold(text)
-    for source in _data_patterns():
-        pattern = re.compile(source, re.IGNORECASE)
-        gated = GatedPattern(pattern)
+    patterns = [re.compile(source, re.IGNORECASE) for source in _data_patterns()]
+    gated = [GatedPattern(pattern) for pattern in patterns]
+    scanned = PatternSet(gated).scan(text)
+    for pattern, gate in zip(patterns, gated, strict=True):
         expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
-        assert [(m.span(), m.groupdict()) for m in gated.finditer(text, folded)] == expected
+        assert [(m.span(), m.groupdict()) for m in scanned.finditer(gate)] == expected
+
+
+def test_one_pass_gives_each_pattern_its_prefixes_starts() -> None:
+    # "i" occurs wherever "in" and "inr" do: the longest found gives each shorter one too
+    gated = [GatedPattern(re.compile(p, re.IGNORECASE)) for p in ("inr", r"i\b", "in[a-z]")]
+    text = "INR checked; in situ; I am; inr"
+    scanned = PatternSet(gated).scan(text)
+    for gate in gated:
+        assert [m.span() for m in scanned.finditer(gate)] == [
+            m.span() for m in gate.pattern.finditer(text)
+        ]
+    assert scanned.starts == [[0, 28], [0, 13, 17, 22, 28], [0, 13, 28]]
 
 
 def test_overlapping_prefix_occurrences_resume_after_each_match() -> None:
     # "aaa" at 0 hides the occurrence at 1: finditer resumes at the end of the match
     gated = GatedPattern(re.compile("aaa|aa", re.IGNORECASE))
     text = "AAAAA aa"
-    assert [m.span() for m in gated.finditer(text, fold(text))] == [(0, 3), (3, 5), (6, 8)]
+    scanned = PatternSet([gated]).scan(text)
+    assert [m.span() for m in scanned.finditer(gated)] == [(0, 3), (3, 5), (6, 8)]
