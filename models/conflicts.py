@@ -9,7 +9,6 @@ other is present, and otherwise a "code first" note becomes a warning.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 
 from codesets.model import Code, System
@@ -45,7 +44,9 @@ def matches(code: str, note: str) -> bool:
     return False
 
 
-def _first_match(code: str, notes: Iterable[str]) -> str | None:
+@lru_cache(maxsize=65_536)
+def _first_match(code: str, notes: tuple[str, ...]) -> str | None:
+    # every pair of suggestions asks this of both records' notes: ask each pair once
     return next((note for note in notes if matches(code, note)), None)
 
 

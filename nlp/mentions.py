@@ -11,7 +11,7 @@ concepts of their expansion.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -99,6 +99,7 @@ class MentionFinder:
         if self.fuzzy:
             self._correct(norms, fuzzy)
         vocab = self.index.vocabulary
+        lookup = self.index.lookup
         stops = self._stops
         limit = self.index.max_words
         blocked = _blocked(spans, taken)
@@ -111,6 +112,8 @@ class MentionFinder:
                 continue
             best: tuple[int, tuple[int, ...], tuple[str, ...]] | None = None
             content: list[str] = []
+            distinct: list[str] = []  # ``bag_of(content)`` kept up to date word by word
+            whole: tuple[int, ...] = ()
             j = i
             while j < n and len(content) < limit:
                 if j > i and (breaks[j] or blocked[j]):
@@ -122,10 +125,13 @@ class MentionFinder:
                 if wj not in vocab:
                     break
                 content.append(wj)
-                ids = self.index.lookup(bag_of(content))
+                if wj not in distinct:  # a repeated word leaves the bag as it was
+                    insort(distinct, wj)
+                    whole = lookup(tuple(distinct))
+                ids = whole
                 if not ids and wj not in _SIDES and not _SIDES.isdisjoint(content):
                     # "sprain of left ankle": the side is an attribute, not a word of the term
-                    ids = self.index.lookup(bag_of(w for w in content if w not in _SIDES))
+                    ids = lookup(bag_of(w for w in content if w not in _SIDES))
                 if ids:
                     best = (j, ids, tuple(content))
                 j += 1
