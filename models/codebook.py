@@ -9,7 +9,7 @@ directly (slower to load; used when no cache has been built, and in tests).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from codesets.store import CodeSets
 
 
-class CodeBook(Protocol):
-    """What the coder reads from the code sets."""
+class CodeBook(Hashable, Protocol):
+    """What the coder reads from the code sets (hashable: walks are remembered per code book)."""
 
     def get(self, system: System, code: str) -> Code | None:
         """The code's record, or ``None`` when the release does not hold it."""

@@ -88,8 +88,11 @@ def procedure_rules() -> tuple[ProcedureRule, ...]:
     return tuple(ProcedureData.model_validate(json.loads(text)).entries)
 
 
+_Rules = tuple[tuple[ProcedureRule, tuple[GatedPattern, ...]], ...]
+
+
 @lru_cache(maxsize=1)
-def _compiled_rules() -> tuple[tuple[tuple[ProcedureRule, tuple[GatedPattern, ...]], ...], PatternSet]:
+def _compiled_rules() -> tuple[_Rules, PatternSet]:
     rules = tuple(
         (rule, tuple(GatedPattern(re.compile(p, re.IGNORECASE)) for p in rule.patterns))
         for rule in procedure_rules()
