@@ -9,8 +9,9 @@ The script makes a throw-away data directory (SQLite database, server secret), c
 integration key with ``cac keys create``, starts ``uvicorn app.main:create_app --factory`` bound to
 127.0.0.1 only, waits until ``/ready`` answers, sends a few warm-up notes, then drives the service
 at each concurrency with a bounded number of requests and a bounded time. It reports throughput,
-p50/p95/p99 latency, errors by kind, start-up time and each worker's peak resident memory, then
-stops the server it started. It never talks to any other host.
+p50/p95/p99 latency, errors by kind, the server's CPU per request (user + system time of uvicorn
+and its workers, from /proc), start-up time and each worker's peak resident memory, then stops
+the server it started. It never talks to any other host.
 
 The per-key rate limit is raised for the run (it would otherwise be what is measured); every other
 setting is the service's default. The client runs on the same 2 cores as the server, so its own
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -58,6 +60,8 @@ class LevelResult:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    # CPU (user + system) of the uvicorn processes during the level, per request sent
+    server_cpu_ms_per_request: float
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -142,12 +146,34 @@ def _worker_peak_rss_mb(server_pid: int) -> dict[int, float]:
     return peaks
 
 
+def _server_cpu_s(server_pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server process and its children."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the fields after the command name, which is in parentheses and may hold spaces
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(stat.parent.name) == server_pid or int(fields[1]) == server_pid:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 async def _drive(
-    base: str, key: str, text: str, concurrency: int, requests: int, duration_s: float
+    base: str,
+    key: str,
+    text: str,
+    concurrency: int,
+    requests: int,
+    duration_s: float,
+    server_pid: int,
 ) -> LevelResult:
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     issued = 0
+    # a PostgreSQL database outlives the run: ids unique to this run, so no request is a replay
+    run = uuid.uuid4().hex[:8]
     deadline = time.perf_counter() + duration_s
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -156,7 +182,7 @@ async def _drive(
         nonlocal issued
         while issued < requests and time.perf_counter() < deadline:
             issued += 1
-            body = {"text": text, "encounter_id": f"bench-{concurrency}-{issued}"}
+            body = {"text": text, "encounter_id": f"bench-{run}-{concurrency}-{issued}"}
             started = time.perf_counter()
             try:
                 response = await http.post(f"{base}/v1/notes", json=body, headers=headers)
@@ -169,10 +195,12 @@ async def _drive(
             if kind is not None:
                 errors[kind] += 1
 
+    cpu_before = _server_cpu_s(server_pid)
     started = time.perf_counter()
     async with httpx.AsyncClient(limits=limits, timeout=60.0) as http:
         await asyncio.gather(*(client(http) for _ in range(concurrency)))
     wall_s = time.perf_counter() - started
+    cpu_s = _server_cpu_s(server_pid) - cpu_before
     done = len(latencies)
     return LevelResult(
         concurrency=concurrency,
@@ -186,6 +214,7 @@ async def _drive(
         p95_ms=round(_percentile(latencies, 0.95), 2),
         p99_ms=round(_percentile(latencies, 0.99), 2),
         max_ms=round(max(latencies, default=0.0), 2),
+        server_cpu_ms_per_request=round(1000 * cpu_s / done, 2) if done else 0.0,
     )
 
 
@@ -214,9 +243,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         server = _start_server(env, port, args.workers)
         try:
             first_ready_s, all_ready_s = _wait_ready(base, key, args.workers, args.startup_timeout)
-            asyncio.run(_drive(base, key, text, 1, args.warmup, args.duration))
+            asyncio.run(_drive(base, key, text, 1, args.warmup, args.duration, server.pid))
             results = [
-                asyncio.run(_drive(base, key, text, level, args.requests, args.duration))
+                asyncio.run(
+                    _drive(base, key, text, level, args.requests, args.duration, server.pid)
+                )
                 for level in levels
             ]
             rss = _worker_peak_rss_mb(server.pid)
@@ -254,11 +285,12 @@ def main() -> None:
     rss = report["peak_rss_mb_by_pid"]
     print(f"{report['note_words']}-word note, {args.workers} uvicorn workers, "
           f"ready in {first} s (all: {every} s), peak RSS MB by pid {rss}")  # fmt: skip
-    print(f"{'conc':>5} {'reqs':>6} {'errors':>6} {'req/s':>8} {'p50':>8} {'p95':>8} {'p99':>8}")
+    print(f"{'conc':>5} {'reqs':>6} {'errors':>6} {'req/s':>8} {'p50':>8} {'p95':>8} {'p99':>8} "
+          f"{'cpu ms/req':>10}")  # fmt: skip
     for level in report["levels"]:
         print(f"{level['concurrency']:>5} {level['requests']:>6} {level['errors']:>6} "
               f"{level['throughput_rps']:>8} {level['p50_ms']:>8} {level['p95_ms']:>8} "
-              f"{level['p99_ms']:>8}")  # fmt: skip
+              f"{level['p99_ms']:>8} {level['server_cpu_ms_per_request']:>10}")  # fmt: skip
 
 
 if __name__ == "__main__":
