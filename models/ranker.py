@@ -3,6 +3,12 @@
 The artifact (``models/artifacts/ranker/``) holds the weights, the code priors, the calibration
 temperature, the decision threshold and a manifest with training-data checksums and metrics; the
 manifest's sha256 of the weights file is checked on load.
+
+The network is trained with torch but scored in NumPy: a note's few candidates through two small
+layers. A torch call started torch's OpenMP pool in whichever thread called it, one busy thread
+per core that kept spinning after each note: in the service's request threads a note cost 13.1 ms
+of CPU against 6.2 ms (251 notes, identical results). NumPy's products this small stay on the
+calling thread.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 from torch import nn
 
 from codesets.model import System
@@ -61,7 +68,7 @@ class Ranker:
         xs, ys = self.isotonic
         return [float(v) for v in np.interp(scaled, xs, ys)]
 
-    def matrix(self, candidates: Sequence[Candidate], note: str) -> torch.Tensor:
+    def matrix(self, candidates: Sequence[Candidate], note: str) -> NDArray[np.float32]:
         """The feature matrix of ``candidates``."""
         rows = []
         for candidate in candidates:
@@ -74,13 +81,27 @@ class Ranker:
                     priors=self.priors,
                 )
             )
-        return torch.tensor(rows, dtype=torch.float32).reshape(len(rows), len(FEATURE_NAMES))
+        return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FEATURE_NAMES))
 
     def logits(self, matrix: torch.Tensor) -> torch.Tensor:
-        """Raw logits (before temperature)."""
+        """Raw logits (before temperature), with torch (training)."""
         with torch.no_grad():
             out: torch.Tensor = self.model(matrix).squeeze(-1)
         return out
+
+    def forward(self, matrix: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Raw logits (before temperature), with NumPy: the network's layers in order."""
+        x = matrix
+        for layer in self.model.children():
+            if isinstance(layer, nn.Linear):
+                weight = layer.weight.detach().numpy()
+                x = x @ weight.T + layer.bias.detach().numpy()
+            elif isinstance(layer, nn.ReLU):
+                x = np.maximum(x, np.float32(0.0))
+            else:
+                raise ModelArtifactError(f"the ranker cannot score a {type(layer).__name__} layer")
+        result: NDArray[np.float32] = x.reshape(-1)
+        return result
 
     def score(self, candidates: Sequence[Candidate], note: str) -> list[float]:
         """Calibrated probability that each candidate is right (rule confidence for CPT/HCPCS)."""
@@ -88,7 +109,7 @@ class Ranker:
         scores = [rule_confidence(c) for c in candidates]
         if icd:
             matrix = self.matrix([candidates[i] for i in icd], note)
-            probabilities = self.calibrate(self.logits(matrix).tolist())
+            probabilities = self.calibrate(self.forward(matrix).tolist())
             for index, probability in zip(icd, probabilities, strict=True):
                 scores[index] = float(probability)
         return scores

@@ -116,3 +116,21 @@ def test_isotonic_map_is_monotone_and_calibrates() -> None:
     mapped = [float(v) for v in np.interp(probs[1500:], xs, ys)]
     assert ece(mapped, labels[1500:]) < ece(probs[1500:], labels[1500:])
     assert ece(mapped, labels[1500:]) < 0.05
+
+
+def test_numpy_scoring_matches_the_torch_network() -> None:
+    import numpy as np
+
+    torch.manual_seed(7)
+    ranker = Ranker(network(), {}, 1.0, 0.5, "ranker-test")
+    matrix = np.random.default_rng(7).normal(size=(12, len(FEATURE_NAMES))).astype(np.float32)
+    expected = ranker.logits(torch.from_numpy(matrix)).numpy()
+    assert np.allclose(ranker.forward(matrix), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_layer_numpy_cannot_score_is_a_clear_error() -> None:
+    import numpy as np
+
+    ranker = Ranker(torch.nn.Sequential(torch.nn.Tanh()), {}, 1.0, 0.5, "ranker-test")
+    with pytest.raises(ModelArtifactError, match="Tanh"):
+        ranker.forward(np.zeros((1, len(FEATURE_NAMES)), dtype=np.float32))
