@@ -12,27 +12,49 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import audit, repository
 from app.errors import IdempotencyConflict, NoteTooLarge
 from app.schemas import NoteIn
-from app.tables import CodingRun, EvidenceRow, Note, SuggestionRow
+from app.tables import Base, CodingRun, EvidenceRow, Note, SuggestionRow
 from models.coder import Coder, TimedCoder
 from models.schema import CodingResult
 
 log = logging.getLogger("cac.app")
 
+# Suggestions and their evidence are written with Core INSERTs of many rows each, not one ORM
+# object per row: for a 400-word note (16 suggestions, 28 evidence spans) the ORM flush took
+# 3.3 ms of CPU on SQLite and 3.9 ms on PostgreSQL, these INSERTs 0.5 and 1.2 ms (same rows,
+# same values: the column types still seal note text and encode JSON).
+_SUGGESTIONS = Base.metadata.tables[SuggestionRow.__tablename__]
+_EVIDENCE = Base.metadata.tables[EvidenceRow.__tablename__]
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What one request wrote: the coder's result and the id of each suggestion's row."""
+
+    result: CodingResult
+    suggestion_ids: tuple[int, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class Intake:
-    """The stored note and whether it was an earlier request's result."""
+    """The stored note and whether it was an earlier request's result.
+
+    ``stored`` is set when this request coded and stored the note, so the answer is built from
+    it without reading back what was just written (a replay reads the stored run).
+    """
 
     note: Note
     replayed: bool
     coding_ms: float = 0.0
+    stored: Stored | None = None
 
 
 def content_hash(text: str) -> str:
@@ -67,7 +89,7 @@ def _store(
     stage_ms: dict[str, float],
     actor: audit.Actor,
     correlation_id: str | None,
-) -> Note:
+) -> tuple[Note, Stored]:
     row = Note(
         text=note.text,
         content_hash=digest,
@@ -83,11 +105,9 @@ def _store(
         created_at=audit.now(),
         created_by=actor.key_id,
     )
-    session.add(row)
-    session.flush()
     versions = result.versions
     run = CodingRun(
-        note_id=row.id,
+        note=row,  # one flush writes both rows and gives both ids
         icd10cm_version=versions.icd10cm,
         hcpcs_version=versions.hcpcs,
         cpt_version=versions.cpt,
@@ -104,31 +124,9 @@ def _store(
             "stage_ms": {stage: round(ms, 3) for stage, ms in stage_ms.items()},
         },
     )
-    session.add(run)
+    session.add_all((row, run))
     session.flush()
-    for suggestion in result.suggestions:
-        stored = SuggestionRow(
-            run_id=run.id,
-            note_id=row.id,
-            system=suggestion.system,
-            code=suggestion.code,
-            description=suggestion.description,
-            billable=suggestion.billable,
-            confidence=suggestion.confidence,
-            rank=suggestion.rank,
-            rationale=suggestion.rationale,
-            warnings=list(suggestion.warnings),
-            linked=[link.model_dump(mode="json") for link in suggestion.linked],
-            is_sample=suggestion.is_sample,
-            status="needs_review",
-        )
-        stored.evidence = [
-            EvidenceRow(
-                start=e.start, end=e.end, text=e.text, section=e.section, assertion=e.assertion
-            )
-            for e in suggestion.evidence
-        ]
-        session.add(stored)
+    ids = _insert_suggestions(session, run_id=run.id, note_id=row.id, result=result)
     audit.record(
         session,
         actor=actor,
@@ -146,7 +144,54 @@ def _store(
         correlation_id=correlation_id,
     )
     session.commit()
-    return row
+    return row, Stored(result, tuple(ids))
+
+
+def _insert_suggestions(
+    session: Session, *, run_id: int, note_id: int, result: CodingResult
+) -> list[int]:
+    """Insert the run's suggestions and their evidence; the suggestions' ids, in result order."""
+    if not result.suggestions:
+        return []
+    suggestions: list[dict[str, Any]] = [
+        {
+            "run_id": run_id,
+            "note_id": note_id,
+            "system": suggestion.system,
+            "code": suggestion.code,
+            "description": suggestion.description,
+            "billable": suggestion.billable,
+            "confidence": suggestion.confidence,
+            "rank": suggestion.rank,
+            "rationale": suggestion.rationale,
+            "warnings": list(suggestion.warnings),
+            "linked": [link.model_dump(mode="json") for link in suggestion.linked],
+            "is_sample": suggestion.is_sample,
+            "status": "needs_review",
+            "final_code": None,
+            "reason": None,
+        }
+        for suggestion in result.suggestions
+    ]
+    # sort_by_parameter_order: the returned ids are in the order of the rows given
+    returning = _SUGGESTIONS.c.id
+    query = insert(_SUGGESTIONS).returning(returning, sort_by_parameter_order=True)
+    ids = [int(i) for i in session.scalars(query, suggestions)]
+    evidence = [
+        {
+            "suggestion_id": suggestion_id,
+            "start": e.start,
+            "end": e.end,
+            "text": e.text,
+            "section": e.section,
+            "assertion": e.assertion,
+        }
+        for suggestion_id, suggestion in zip(ids, result.suggestions, strict=True)
+        for e in suggestion.evidence
+    ]
+    if evidence:
+        session.execute(insert(_EVIDENCE), evidence)
+    return ids
 
 
 def code_note(
@@ -179,7 +224,7 @@ def code_note(
         stage_ms = {}
     elapsed_ms = (time.perf_counter() - clock) * 1000
     try:
-        row = _store(
+        row, stored = _store(
             session,
             note=note,
             digest=digest,
@@ -200,4 +245,4 @@ def code_note(
             raise
         return Intake(found, replayed=True)
     log.info("note coded id=%d suggestions=%d ms=%.1f", row.id, len(result.suggestions), elapsed_ms)
-    return Intake(row, replayed=False, coding_ms=elapsed_ms)
+    return Intake(row, replayed=False, coding_ms=elapsed_ms, stored=stored)

@@ -87,8 +87,9 @@ class CodingRun(Base):
     details: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
 
     note: Mapped[Note] = relationship(back_populates="runs")
+    # ties are broken by id (insertion order), so every backend reads them in the same order
     suggestions: Mapped[list[SuggestionRow]] = relationship(
-        back_populates="run", order_by="SuggestionRow.rank"
+        back_populates="run", order_by="(SuggestionRow.rank, SuggestionRow.id)"
     )
 
 
@@ -116,7 +117,11 @@ class SuggestionRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
     run: Mapped[CodingRun] = relationship(back_populates="suggestions")
-    evidence: Mapped[list[EvidenceRow]] = relationship(order_by="EvidenceRow.start")
+    # by offset, ties in insertion order: PostgreSQL returned two spans starting at the same
+    # offset in either order, so a note's answer could differ from its read-back
+    evidence: Mapped[list[EvidenceRow]] = relationship(
+        order_by="(EvidenceRow.start, EvidenceRow.id)"
+    )
 
 
 class EvidenceRow(Base):

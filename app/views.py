@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app import repository
 from app.errors import NoteNotFound
+from app.intake import Intake
 from app.schemas import (
     AddedCodeOut,
     AuditEventOut,
@@ -21,6 +22,7 @@ from app.schemas import (
     VersionsOut,
 )
 from app.tables import AddedCode, AuditEvent, CodingRun, Note, SuggestionRow
+from models.schema import Suggestion
 from nlp.rules import section_rules
 from nlp.sections import SectionFinder
 
@@ -55,16 +57,74 @@ def suggestion_out(row: SuggestionRow) -> SuggestionOut:
     )
 
 
-def note_coded(session: Session, note: Note, *, replayed: bool) -> NoteCoded:
-    """The answer to posting a note."""
-    view = suggestions_view(session, note)
+def _evidence_start(evidence: EvidenceOut) -> int:
+    return evidence.start
+
+
+def _suggestion_rank(suggestion: SuggestionOut) -> int:
+    return suggestion.rank
+
+
+def stored_suggestion_out(suggestion_id: int, suggestion: Suggestion) -> SuggestionOut:
+    """A suggestion just stored (id ``suggestion_id``), as ``suggestion_out`` shows its row.
+
+    The same values and order as reading the row back: evidence by start (the relationship's
+    order; a stable sort keeps ties in insertion order), ``linked`` as its JSON column holds it.
+    """
+    evidence = [
+        EvidenceOut(start=e.start, end=e.end, text=e.text, section=e.section, assertion=e.assertion)
+        for e in suggestion.evidence
+    ]
+    return SuggestionOut(
+        id=suggestion_id,
+        system=suggestion.system,
+        code=suggestion.code,
+        description=suggestion.description,
+        billable=suggestion.billable,
+        confidence=suggestion.confidence,
+        rank=suggestion.rank,
+        status="needs_review",
+        evidence=sorted(evidence, key=_evidence_start),
+        rationale=suggestion.rationale,
+        warnings=list(suggestion.warnings),
+        linked=[link.model_dump(mode="json") for link in suggestion.linked],
+        is_sample=suggestion.is_sample,
+        decision=None,
+    )
+
+
+def note_coded(session: Session, done: Intake) -> NoteCoded:
+    """The answer to posting a note.
+
+    A note this request coded is answered from what it stored (``done.stored``): reading the
+    run, suggestions, evidence and added codes back took 2.0 ms of CPU per 400-word note, a
+    fifth of the service's own time per request. A replay reads the stored run.
+    """
+    note = done.note
+    if done.stored is None:
+        view = suggestions_view(session, note)
+        return NoteCoded(
+            id=note.id,
+            status=view.status,
+            encounter_id=note.encounter_id,
+            suggestions=view.suggestions,
+            no_suggestions_reason=view.no_suggestions_reason,
+            replayed=done.replayed,
+        )
+    result = done.stored.result
+    suggestions = [
+        stored_suggestion_out(suggestion_id, suggestion)
+        for suggestion_id, suggestion in zip(
+            done.stored.suggestion_ids, result.suggestions, strict=True
+        )
+    ]
     return NoteCoded(
         id=note.id,
-        status=view.status,
+        status=note.status,
         encounter_id=note.encounter_id,
-        suggestions=view.suggestions,
-        no_suggestions_reason=view.no_suggestions_reason,
-        replayed=replayed,
+        suggestions=sorted(suggestions, key=_suggestion_rank),  # as ``CodingRun.suggestions``
+        no_suggestions_reason=result.no_suggestions_reason,
+        replayed=done.replayed,
     )
 
 

@@ -84,18 +84,28 @@ def _cues() -> tuple[dict[str, GatedPattern], PatternSet]:
     return gated, PatternSet(gated.values())
 
 
-def em_scan(text: str) -> Scanned:
+@dataclass(frozen=True, slots=True)
+class EMNote:
+    """A note scanned for the E/M cues, with the gated cues the scan was made for."""
+
+    scanned: Scanned
+    gated: dict[str, GatedPattern]
+
+
+def em_scan(text: str) -> EMNote:
     """``text`` with where each E/M cue may match (one pass for every cue of ``em.json``)."""
-    return _cues()[1].scan(text)
+    # one call: the patterns and the scan must come from the same build (two threads may each
+    # build the cache's first value, and a scan knows only its own set's patterns)
+    gated, patterns = _cues()
+    return EMNote(patterns.scan(text), gated)
 
 
-def _find(patterns: list[str], note: Scanned) -> list[re.Match[str]]:
+def _find(patterns: list[str], note: EMNote) -> list[re.Match[str]]:
     # each pattern is tried only where one of its literal prefixes occurs: the same matches
-    gated = _cues()[0]
-    return [match for pattern in patterns for match in note.finditer(gated[pattern])]
+    return [m for pattern in patterns for m in note.scanned.finditer(note.gated[pattern])]
 
 
-def _tier(tiers: _Tiers, note: Scanned) -> tuple[str, list[re.Match[str]]]:
+def _tier(tiers: _Tiers, note: EMNote) -> tuple[str, list[re.Match[str]]]:
     for name in ("high", "moderate", "low"):
         hits = _find(getattr(tiers, name), note)
         if hits:
@@ -103,7 +113,7 @@ def _tier(tiers: _Tiers, note: Scanned) -> tuple[str, list[re.Match[str]]]:
     return "straightforward", []
 
 
-def problems_level(note: Scanned, chronic: int, acute: int) -> tuple[str, list[re.Match[str]]]:
+def problems_level(note: EMNote, chronic: int, acute: int) -> tuple[str, list[re.Match[str]]]:
     """Problems addressed: cue words, then counts of chronic and acute diagnoses."""
     level, hits = _tier(em_rules().problems, note)
     if level in ("high", "moderate"):
@@ -115,7 +125,7 @@ def problems_level(note: Scanned, chronic: int, acute: int) -> tuple[str, list[r
     return "straightforward", hits
 
 
-def data_level(note: Scanned) -> tuple[str, list[re.Match[str]]]:
+def data_level(note: EMNote) -> tuple[str, list[re.Match[str]]]:
     """Data reviewed and analysed: tests, documents, historian; interpretation; discussion."""
     cues = em_rules().data
     tests = _find(cues.tests, note)
@@ -135,12 +145,12 @@ def data_level(note: Scanned) -> tuple[str, list[re.Match[str]]]:
     return "straightforward", hits
 
 
-def risk_level(note: Scanned) -> tuple[str, list[re.Match[str]]]:
+def risk_level(note: EMNote) -> tuple[str, list[re.Match[str]]]:
     """Risk of patient management from management cues."""
     return _tier(em_rules().risk, note)
 
 
-def mdm_level(note: Scanned, chronic: int, acute: int) -> tuple[str, str, list[re.Match[str]]]:
+def mdm_level(note: EMNote, chronic: int, acute: int) -> tuple[str, str, list[re.Match[str]]]:
     """The MDM level two of three elements meet, with a one-line explanation."""
     problems, p_hits = problems_level(note, chronic, acute)
     data, d_hits = data_level(note)
@@ -151,14 +161,14 @@ def mdm_level(note: Scanned, chronic: int, acute: int) -> tuple[str, str, list[r
     return level, why, [*p_hits, *d_hits, *r_hits]
 
 
-def total_minutes(note: Scanned) -> tuple[int, re.Match[str]] | None:
+def total_minutes(note: EMNote) -> tuple[int, re.Match[str]] | None:
     """Documented total time on the date of the encounter, in minutes."""
     for match in _find(em_rules().total_time, note):
         return int(match.group(1)), match
     return None
 
 
-def stated_mdm(note: Scanned) -> tuple[str, re.Match[str]] | None:
+def stated_mdm(note: EMNote) -> tuple[str, re.Match[str]] | None:
     """An MDM level the provider documented ("MDM: moderate")."""
     for match in _find(em_rules().stated_mdm, note):
         return match.group(1).lower(), match

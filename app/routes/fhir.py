@@ -71,4 +71,4 @@ def post_document_reference(
     if done.replayed:
         response.status_code = 200
     response.headers["Location"] = f"/v1/notes/{done.note.id}"
-    return views.note_coded(session, done.note, replayed=done.replayed)
+    return views.note_coded(session, done)

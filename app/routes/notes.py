@@ -88,7 +88,7 @@ def post_note(
     if done.replayed:
         response.status_code = 200
     response.headers["Location"] = f"/v1/notes/{done.note.id}"
-    return views.note_coded(session, done.note, replayed=done.replayed)
+    return views.note_coded(session, done)
 
 
 class BatchItem(BaseModel):
@@ -164,7 +164,7 @@ def post_batch(
             results.append(_item_error(index, 500, error, f"internal error; quote {cid}", cid))
             continue
         count_intake(request, "batch", done)
-        coded = views.note_coded(session, done.note, replayed=done.replayed)
+        coded = views.note_coded(session, done)
         results.append(BatchResult(index=index, status=200 if done.replayed else 201, note=coded))
     log.info("batch done items=%d cid=%s", len(results), cid)
     return BatchOut(results=results)

@@ -78,3 +78,13 @@ def test_mdm_elements() -> None:
     assert risk_level(em_scan("Start metformin 500 mg twice daily."))[0] == "moderate"
     assert risk_level(em_scan("Ibuprofen as needed."))[0] == "low"
     assert risk_level(em_scan("Reassured."))[0] == "straightforward"
+
+
+def test_a_scan_keeps_the_cues_it_was_made_for() -> None:
+    # two request threads may each build the cue cache's first value: a note scanned with one
+    # build is still read with that build's patterns (it was a KeyError, HTTP 500)
+    from models import em
+
+    note = em_scan("Office visit. Diabetes, poorly controlled.")
+    em._cues.cache_clear()
+    assert problems_level(note, 1, 0)[0] == "moderate"
