@@ -19,7 +19,7 @@ from spacy.util import compile_infix_regex, compile_suffix_regex
 from nlp.assertions import set_targets
 from nlp.attributes import AttributeFinder
 from nlp.document import Abbreviation
-from nlp.extensions import register_extensions
+from nlp.extensions import doc_text, register_extensions
 from nlp.mentions import MentionFinder
 
 _SUFFIX_WINDOW = 100
@@ -70,7 +70,7 @@ class MentionComponent:
         """Find the mentions of one doc."""
         if self.finder is None or self.attributes is None:
             raise RuntimeError("cac_mentions used before build_pipeline attached its finder")
-        text = doc.text
+        text = doc_text(doc)
         sections = doc._.cac_sections or []
         sentences: list[tuple[int, int]] = doc._.cac_sentences or []
         defined = text_abbreviations(doc)
@@ -141,7 +141,7 @@ class TextAbbreviations:
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the abbreviations defined in one doc's text."""
-        if "(" not in doc.text:
+        if "(" not in doc_text(doc):
             return doc
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"\[W036\]")

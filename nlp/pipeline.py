@@ -178,7 +178,7 @@ class ClinicalPipeline:
                 f"the text must be a str of at most {MAX_NOTE_CHARS:,} characters"
             )
         sections = self.sections.find(text)
-        doc = self.nlp.make_doc(_encodable(text))
+        doc = self._make_doc(text)
         doc._.cac_sections = sections
         for name, proc in self._after_sections:
             if name == "cac_sentences":
@@ -204,9 +204,15 @@ class ClinicalPipeline:
             for span in doc.spans["cac_mentions"]
         ]
 
+    def _make_doc(self, text: str) -> Doc:
+        encodable = _encodable(text)
+        doc = self.nlp.make_doc(encodable)
+        doc._.cac_text = encodable  # spaCy keeps a text exactly: doc.text == encodable
+        return doc
+
     def _run(self, chunk: str, sections: list[Section], times: dict[str, float]) -> Doc:
         started = time.perf_counter()
-        doc = self.nlp.make_doc(_encodable(chunk))
+        doc = self._make_doc(chunk)
         times["tokenize"] += (time.perf_counter() - started) * 1000
         doc._.cac_sections = sections
         for name, proc in self._after_sections:

@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.document import Section
-from nlp.extensions import register_extensions
+from nlp.extensions import doc_text, register_extensions
 from nlp.rules import SectionRules, section_rules
 
 
@@ -144,7 +144,7 @@ class SectionComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the sections of one doc."""
-        doc._.cac_sections = self.finder.find(doc.text)
+        doc._.cac_sections = self.finder.find(doc_text(doc))
         return doc
 
 

@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.document import Section
-from nlp.extensions import register_extensions
+from nlp.extensions import doc_text, register_extensions
 
 # words that end in a period without ending the sentence (compared lower-cased, without the dot)
 _ABBREVIATIONS = frozenset(
@@ -212,7 +212,7 @@ def split_sentences(doc: Doc) -> Doc:
     """Split one doc into sentences (character offsets and token starts)."""
     register_extensions()
     sections = doc._.cac_sections or []
-    text = doc.text  # a join over the tokens: read it once
+    text = doc_text(doc)
     sentences = spans_from_starts(text, sentence_starts(text, sections))
     doc._.cac_sentences = sentences
     set_token_starts(doc, sentences)
