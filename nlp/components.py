@@ -99,10 +99,6 @@ class MentionComponent:
             item.attributes = self.attributes.assign(
                 hits, hit_starts, item.start, item.end, (low, high)
             )
-            span._.cac_label = item.label
-            span._.cac_concepts = item.concepts
-            span._.cac_expansion = item.expansion
-            span._.cac_attributes = item.attributes
             span._.cac_found = item
             spans.append(span)
             if item.expansion is not None and item.start not in defined_at:

@@ -24,12 +24,8 @@ def register_extensions() -> None:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=default)
     span_defaults: dict[str, object] = {
-        "cac_label": None,  # nlp.mention.MentionLabel
-        "cac_concepts": (),  # tuple[ConceptMatch, ...]
-        "cac_expansion": None,  # str | None
-        "cac_attributes": None,  # dict[str, str]
-        "cac_section": None,  # str | None
-        "cac_found": None,  # nlp.mentions.Found: the mention as found, exact offsets
+        # nlp.mentions.Found: the mention as found (exact offsets, label, concepts, attributes)
+        "cac_found": None,
     }
     for name, default in span_defaults.items():
         if not Span.has_extension(name):
