@@ -29,7 +29,7 @@ MATCHER_FORMAT = "1"
 _WARM_UP_NOTE = (
     "Office visit, established patient. Total time 30 minutes.\n"
     "Assessment: left knee pain; hypertension; type 2 diabetes (DM2) with CKD stage 3a.\n"
-    "Plan: CBC ordered. Influenza vaccine given."
+    "Plan: CBC ordered. Influenza vaccine given. Fracture of the distal right radius."
 )
 
 

@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from codesets.model import Term
 
@@ -97,18 +98,25 @@ def _stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The meaningful words of ``text`` in order, lower-cased and lightly stemmed."""
+    return list(_words(text))
+
+
+# the same mention texts, clauses and site words recur note after note: each is read once
+@lru_cache(maxsize=65_536)
+def _words(text: str) -> tuple[str, ...]:
     found = _WORD.findall(text.lower())
     # A closing "a" names a type ("influenza A", "hemophilia A"), never an article.
-    return [
+    return tuple(
         _stem(w)
         for i, w in enumerate(found)
         if w not in _FILLER or (w == "a" and 0 < i == len(found) - 1)
-    ]
+    )
 
 
+@lru_cache(maxsize=65_536)
 def bag(text: str) -> tuple[str, ...]:
     """The sorted, de-duplicated word bag of ``text``."""
-    return tuple(sorted(set(words(text))))
+    return tuple(sorted(set(_words(text))))
 
 
 @dataclass(frozen=True, slots=True)

@@ -180,8 +180,7 @@ def lexicon_data() -> LexiconData:
 
 def starts_with(code: str, prefixes: list[str]) -> bool:
     """True when the undotted ``code`` starts with one of the undotted ``prefixes``."""
-    flat = code.replace(".", "")
-    return any(flat.startswith(prefix) for prefix in prefixes)
+    return code.replace(".", "").startswith(tuple(prefixes))
 
 
 def first_mapped(code: str, rows: list[PrefixMap]) -> str | None:
