@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from operator import attrgetter
 
 from sqlalchemy.orm import Session
 
@@ -21,8 +22,8 @@ from app.schemas import (
     SuggestionsOut,
     VersionsOut,
 )
-from app.tables import AddedCode, AuditEvent, CodingRun, Note, SuggestionRow
-from models.schema import Suggestion
+from app.tables import AddedCode, AuditEvent, CodingRun, EvidenceRow, Note, SuggestionRow
+from models.schema import Evidence, Suggestion
 from nlp.rules import section_rules
 from nlp.sections import SectionFinder
 
@@ -43,12 +44,7 @@ def suggestion_out(row: SuggestionRow) -> SuggestionOut:
         confidence=row.confidence,
         rank=row.rank,
         status=row.status,
-        evidence=[
-            EvidenceOut(
-                start=e.start, end=e.end, text=e.text, section=e.section, assertion=e.assertion
-            )
-            for e in row.evidence
-        ],
+        evidence=[_evidence_out(e) for e in row.evidence],
         rationale=row.rationale,
         warnings=list(row.warnings),
         linked=list(row.linked),
@@ -57,12 +53,10 @@ def suggestion_out(row: SuggestionRow) -> SuggestionOut:
     )
 
 
-def _evidence_start(evidence: EvidenceOut) -> int:
-    return evidence.start
-
-
-def _suggestion_rank(suggestion: SuggestionOut) -> int:
-    return suggestion.rank
+def _evidence_out(e: EvidenceRow | Evidence) -> EvidenceOut:
+    return EvidenceOut(
+        start=e.start, end=e.end, text=e.text, section=e.section, assertion=e.assertion
+    )
 
 
 def stored_suggestion_out(suggestion_id: int, suggestion: Suggestion) -> SuggestionOut:
@@ -71,10 +65,7 @@ def stored_suggestion_out(suggestion_id: int, suggestion: Suggestion) -> Suggest
     The same values and order as reading the row back: evidence by start (the relationship's
     order; a stable sort keeps ties in insertion order), ``linked`` as its JSON column holds it.
     """
-    evidence = [
-        EvidenceOut(start=e.start, end=e.end, text=e.text, section=e.section, assertion=e.assertion)
-        for e in suggestion.evidence
-    ]
+    evidence = [_evidence_out(e) for e in suggestion.evidence]
     return SuggestionOut(
         id=suggestion_id,
         system=suggestion.system,
@@ -84,7 +75,7 @@ def stored_suggestion_out(suggestion_id: int, suggestion: Suggestion) -> Suggest
         confidence=suggestion.confidence,
         rank=suggestion.rank,
         status="needs_review",
-        evidence=sorted(evidence, key=_evidence_start),
+        evidence=sorted(evidence, key=attrgetter("start")),
         rationale=suggestion.rationale,
         warnings=list(suggestion.warnings),
         linked=[link.model_dump(mode="json") for link in suggestion.linked],
@@ -122,7 +113,7 @@ def note_coded(session: Session, done: Intake) -> NoteCoded:
         id=note.id,
         status=note.status,
         encounter_id=note.encounter_id,
-        suggestions=sorted(suggestions, key=_suggestion_rank),  # as ``CodingRun.suggestions``
+        suggestions=sorted(suggestions, key=attrgetter("rank")),  # as ``CodingRun.suggestions``
         no_suggestions_reason=result.no_suggestions_reason,
         replayed=done.replayed,
     )
