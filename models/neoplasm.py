@@ -45,13 +45,13 @@ class _NeoplasmData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     about: str
-    secondary_words: list[str]
-    malignant_words: list[str]
-    benign_words: list[str]
-    in_situ_words: list[str]
-    unspecified_words: list[str]
+    secondary_words: frozenset[str]
+    malignant_words: frozenset[str]
+    benign_words: frozenset[str]
+    in_situ_words: frozenset[str]
+    unspecified_words: frozenset[str]
     site_spellings: dict[str, str]
-    not_sites: list[str]
+    not_sites: frozenset[str]
 
 
 @cache
@@ -75,15 +75,15 @@ def behaviour(text: str) -> str | None:
     """The Table column the words of a neoplasm mention name, or ``None`` for no neoplasm."""
     data = _data()
     found = {w.lower() for w in _WORD.findall(text)}
-    if found & set(data.in_situ_words):
+    if found & data.in_situ_words:
         return "ca_in_situ"
-    if found & set(data.secondary_words) and not found & set(data.malignant_words):
+    if found & data.secondary_words and not found & data.malignant_words:
         return "malignant_secondary"
-    if found & set(data.benign_words):
+    if found & data.benign_words:
         return "benign"
-    if found & set(data.malignant_words) or found & set(data.secondary_words):
+    if found & data.malignant_words or found & data.secondary_words:
         return "malignant_primary"
-    if found & set(data.unspecified_words):
+    if found & data.unspecified_words:
         return "unspecified_behavior"
     return None
 

@@ -18,6 +18,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -92,16 +93,25 @@ class Ranker:
     def forward(self, matrix: NDArray[np.float32]) -> NDArray[np.float32]:
         """Raw logits (before temperature), with NumPy: the network's layers in order."""
         x = matrix
-        for layer in self.model.children():
-            if isinstance(layer, nn.Linear):
-                weight = layer.weight.detach().numpy()
-                x = x @ weight.T + layer.bias.detach().numpy()
-            elif isinstance(layer, nn.ReLU):
-                x = np.maximum(x, np.float32(0.0))
-            else:
-                raise ModelArtifactError(f"the ranker cannot score a {type(layer).__name__} layer")
+        for layer in self._numpy_layers:
+            x = np.maximum(x, np.float32(0.0)) if layer is None else x @ layer[0] + layer[1]
         result: NDArray[np.float32] = x.reshape(-1)
         return result
+
+    @cached_property
+    def _numpy_layers(self) -> list[tuple[NDArray[np.float32], NDArray[np.float32]] | None]:
+        # each Linear as (weight transposed, bias), None for a ReLU; NumPy views of the
+        # parameters share their memory, so an optimizer step (in place) is seen here too, and
+        # asking torch for them once, not per note, saves its per-call overhead
+        layers: list[tuple[NDArray[np.float32], NDArray[np.float32]] | None] = []
+        for layer in self.model.children():
+            if isinstance(layer, nn.Linear):
+                layers.append((layer.weight.detach().numpy().T, layer.bias.detach().numpy()))
+            elif isinstance(layer, nn.ReLU):
+                layers.append(None)
+            else:
+                raise ModelArtifactError(f"the ranker cannot score a {type(layer).__name__} layer")
+        return layers
 
     def score(self, candidates: Sequence[Candidate], note: str) -> list[float]:
         """Calibrated probability that each candidate is right (rule confidence for CPT/HCPCS)."""

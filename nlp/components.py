@@ -6,8 +6,10 @@ reads. Its finder is attached after construction (a term index is not a spaCy co
 """
 
 import re
+import threading
 import warnings
 from bisect import bisect_right
+from collections.abc import Callable
 from functools import partial
 
 from scispacy.abbreviation import AbbreviationDetector
@@ -23,22 +25,68 @@ from nlp.extensions import doc_text, register_extensions
 from nlp.mentions import MentionFinder
 
 _SUFFIX_WINDOW = 100
+# a run of whitespace, or of other characters, longer than the window (str.isspace is \s)
+_LONG_RUN = re.compile(rf"\S{{{_SUFFIX_WINDOW + 1},}}|\s{{{_SUFFIX_WINDOW + 1},}}")
 
 
-def split_slashes(nlp: Language) -> None:
-    """Split "y/o", "s/p", "N/V" into words so cues and terms see each part.
+def configure_tokenizer(nlp: Language) -> None:
+    """Split "y/o", "s/p", "N/V" into words so cues and terms see each part; bound suffix search.
 
-    Also bounds the suffix search: spaCy searches its ``...$`` suffix expression over the whole
-    remaining token once per suffix it peels off, which is quadratic in a long unbroken run
-    (4,000 emoji or closing parentheses took seconds); only the last ``_SUFFIX_WINDOW``
-    characters can hold a suffix (a run of dots longer than that becomes several tokens).
+    spaCy searches its ``...$`` suffix expression over the whole remaining token once per suffix
+    it peels off, which is quadratic in a long unbroken run (4,000 emoji or closing parentheses
+    took seconds); only the last ``_SUFFIX_WINDOW`` characters can hold a suffix (a run of dots
+    longer than that becomes several tokens). That bound is a Python call per suffix search (a
+    twentieth of all the coder's time), so texts without a run longer than the window, where it
+    changes nothing, are read by a tokenizer that calls the expression's C search directly.
     """
     infixes = [*(nlp.Defaults.infixes or ()), r"(?<=[A-Za-z0-9])/(?=[A-Za-z0-9])"]
-    tokenizer = nlp.tokenizer
-    if isinstance(tokenizer, Tokenizer):
-        tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-        suffixes = compile_suffix_regex(nlp.Defaults.suffixes or ())
-        tokenizer.suffix_search = partial(_suffix_near_end, suffixes)
+    plain = nlp.tokenizer
+    if not isinstance(plain, Tokenizer):
+        return
+    plain.infix_finditer = compile_infix_regex(infixes).finditer
+    suffixes = compile_suffix_regex(nlp.Defaults.suffixes or ())
+    plain.suffix_search = suffixes.search
+    nlp.tokenizer = RunBoundedTokenizer(plain, partial(_bounded_copy, plain, suffixes))
+
+
+def _bounded_copy(plain: Tokenizer, suffixes: re.Pattern[str]) -> Tokenizer:
+    return Tokenizer(
+        plain.vocab,
+        rules=plain.rules,
+        prefix_search=plain.prefix_search,
+        suffix_search=partial(_suffix_near_end, suffixes),
+        infix_finditer=plain.infix_finditer,
+        token_match=plain.token_match,
+        url_match=plain.url_match,
+        faster_heuristics=plain.faster_heuristics,
+    )
+
+
+class RunBoundedTokenizer:
+    """The bounded tokenizer for a text with a run longer than ``_SUFFIX_WINDOW``, else ``plain``.
+
+    spaCy's tokenizer cuts a text into runs of whitespace and runs of other characters and
+    searches suffixes within one run, so when no run is longer than the window both tokenizers
+    search every suffix from the token's start and give the same tokens. The bounded one is
+    made on first need: loading a tokenizer's special cases takes a noticeable part of a second.
+    """
+
+    def __init__(self, plain: Tokenizer, make_bounded: Callable[[], Tokenizer]) -> None:
+        self.plain = plain
+        self._make_bounded = make_bounded
+        self._bounded: Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> Doc:
+        """Tokenize ``text``."""
+        tokenizer = self.plain
+        if _LONG_RUN.search(text) is not None:
+            with self._lock:
+                if self._bounded is None:
+                    self._bounded = self._make_bounded()
+            tokenizer = self._bounded
+        doc: Doc = tokenizer(text)
+        return doc
 
 
 def _suffix_near_end(suffixes: re.Pattern[str], token: str) -> re.Match[str] | None:

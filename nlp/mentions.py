@@ -83,23 +83,20 @@ class MentionFinder:
 
     # --- terminology windows -------------------------------------------------------------
     def _terms(self, text: str, taken: list[tuple[int, int]]) -> list[Found]:
-        spans: list[tuple[int, int, str]] = []
-        breaks: list[bool] = []  # a phrase-ending mark between the previous word and this one
-        marks = [m.start() for m in _BREAK.finditer(text)]  # one character each, in order
-        k, previous_end = 0, 0
-        for match in WORD.finditer(text):
-            start, end = match.span()
-            while k < len(marks) and marks[k] < previous_end:
-                k += 1
-            breaks.append(k < len(marks) and marks[k] < start)
-            spans.append((start, end, match.group()))
-            previous_end = end
+        spans = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+        # a phrase-ending mark between the previous word and this one (no word holds a mark)
+        breaks = [False] * len(spans)
+        starts = [start for start, _end, _word in spans]
+        for mark in _BREAK.finditer(text):
+            following = bisect_right(starts, mark.start())
+            if following < len(spans):
+                breaks[following] = True
         norms = [normalize_word(w) for _s, _e, w in spans]
         fuzzy = [False] * len(norms)
         if self.fuzzy:
             self._correct(norms, fuzzy)
         vocab = self.index.vocabulary
-        lookup = self.index.lookup
+        lookup = self.index.table.get  # ``TermIndex.lookup`` without a call per word
         stops = self._stops
         limit = self.index.max_words
         blocked = _blocked(spans, taken)
@@ -127,11 +124,11 @@ class MentionFinder:
                 content.append(wj)
                 if wj not in distinct:  # a repeated word leaves the bag as it was
                     insort(distinct, wj)
-                    whole = lookup(tuple(distinct))
+                    whole = lookup(tuple(distinct), ())
                 ids = whole
                 if not ids and wj not in _SIDES and not _SIDES.isdisjoint(content):
                     # "sprain of left ankle": the side is an attribute, not a word of the term
-                    ids = lookup(bag_of(w for w in content if w not in _SIDES))
+                    ids = lookup(bag_of(w for w in content if w not in _SIDES), ())
                 if ids:
                     best = (j, ids, tuple(content))
                 j += 1

@@ -27,7 +27,7 @@ from codesets.model import Term
 from nlp.assertions import CONTEXT_COMPONENT, add_context, assertion_of, set_targets
 from nlp.attributes import AttributeFinder
 from nlp.budget import check
-from nlp.components import MentionComponent, split_slashes
+from nlp.components import MentionComponent, configure_tokenizer
 from nlp.document import Abbreviation, ClinicalDocument, Section, StageTimings
 from nlp.errors import InvalidNoteText
 from nlp.extensions import register_extensions
@@ -69,7 +69,7 @@ def build_pipeline(
         else:
             index = load_index(terms, cache_dir)
     nlp = spacy.blank("en")
-    split_slashes(nlp)
+    configure_tokenizer(nlp)
     nlp.add_pipe("cac_sections")
     nlp.add_pipe("cac_sentences")
     nlp.add_pipe("cac_text_abbreviations")

@@ -43,8 +43,10 @@ _Items = list[tuple[Any, Any]]
 
 
 def fold(text: str) -> str:
-    """``text`` as ``GatedPattern.may_match`` expects it (lower case, see the module text)."""
-    return text.translate(_FOLD).lower()
+    """``text`` as ``PatternSet.scan`` reads it (lower case, see the module text)."""
+    # the four characters ``_FOLD`` maps are not ASCII: an ASCII text (``isascii`` reads a flag
+    # of the string, no scan) needs no translation, which is a dictionary lookup per character
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
 class GatedPattern:

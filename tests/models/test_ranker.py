@@ -126,6 +126,13 @@ def test_numpy_scoring_matches_the_torch_network() -> None:
     matrix = np.random.default_rng(7).normal(size=(12, len(FEATURE_NAMES))).astype(np.float32)
     expected = ranker.logits(torch.from_numpy(matrix)).numpy()
     assert np.allclose(ranker.forward(matrix), expected, rtol=1e-5, atol=1e-6)
+    # the NumPy layers are views of the parameters: a training step in place is seen at once
+    with torch.no_grad():
+        for parameter in ranker.model.parameters():
+            parameter.mul_(-0.5)
+    changed = ranker.logits(torch.from_numpy(matrix)).numpy()
+    assert not np.allclose(changed, expected)
+    assert np.allclose(ranker.forward(matrix), changed, rtol=1e-5, atol=1e-6)
 
 
 def test_a_layer_numpy_cannot_score_is_a_clear_error() -> None:

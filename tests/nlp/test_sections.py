@@ -81,3 +81,23 @@ def test_wrapped_history_list_stays_in_its_section(finder: SectionFinder) -> Non
 def test_inline_assessment_runs_on(finder: SectionFinder) -> None:
     text = "Assessment: pneumonia.\nStart antibiotics."
     assert finder.find(text)[0].end == len(text)
+
+
+_COLON_TEXTS = [
+    "Plan: rest.",
+    "HPI: cough. Assessment: bronchitis. Plan: fluids.",
+    "Seen today.  Assessment:  acute otitis media\nPlan : amoxicillin",
+    "\r\nHistory of present illness:\rfever\r\nAllergies:none",
+    "Vitals | Medications: lisinopril | Family history: mother with diabetes",
+    "Exam normal" + " " * 40 + "Impression: viral illness. Time: 10:30 and 11:45.",
+    "no colon anywhere in this note\nnor on this line",
+    "the plan: is mentioned mid sentence: here\n\n\nPLAN:",
+]
+
+
+def test_colon_headers_are_searched_on_colon_lines_only(finder: SectionFinder) -> None:
+    # the same matches as a search over the whole text, which a colon-less line cannot hold
+    for text in _COLON_TEXTS:
+        expected = [m.span() for m in finder._colon.finditer(text)]
+        assert [m.span() for m in finder._colon_matches(text)] == expected, text
+    assert any(finder._colon.search(text) for text in _COLON_TEXTS)
