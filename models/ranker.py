@@ -1,14 +1,16 @@
-"""The learned ranker: a small torch network over candidate features, temperature-calibrated.
+"""The learned ranker: a small network over candidate features, temperature-calibrated.
 
-The artifact (``models/artifacts/ranker/``) holds the weights, the code priors, the calibration
-temperature, the decision threshold and a manifest with training-data checksums and metrics; the
-manifest's sha256 of the weights file is checked on load.
+The artifact (``models/artifacts/ranker/``) holds the network's layers as NumPy arrays
+(``weights.npz``), the code priors, the calibration temperature, the decision threshold and a
+manifest with training-data checksums and metrics; the manifest's sha256 of the weights file is
+checked on load.
 
-The network is trained with torch but scored in NumPy: a note's few candidates through two small
-layers. A torch call started torch's OpenMP pool in whichever thread called it, one busy thread
-per core that kept spinning after each note: in the service's request threads a note cost 13.1 ms
-of CPU against 6.2 ms (251 notes, identical results). NumPy's products this small stay on the
-calling thread.
+The network is trained with torch (``models.training``) but scored in NumPy: a note's few
+candidates through two small layers. Serving never imports torch:
+- a torch call started torch's OpenMP pool in whichever thread called it, one busy thread per
+  core that kept spinning after each note (in the service's request threads a note cost 13.1 ms
+  of CPU against 6.2 ms, 251 notes, identical results);
+- importing torch took 1.8-2.8 s of every start-up and about 190 MB of each process.
 """
 
 from __future__ import annotations
@@ -18,13 +20,10 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
-from torch import nn
 
 from codesets.model import System
 from models.candidate import Candidate
@@ -34,13 +33,11 @@ from models.features import FEATURE_NAMES, features
 from models.output import rule_confidence
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts" / "ranker"
-WEIGHTS = "weights.pt"
+WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
-
-
-def network(width: int = 32) -> nn.Module:
-    """The ranker's architecture: features -> hidden layer -> one logit."""
-    return nn.Sequential(nn.Linear(len(FEATURE_NAMES), width), nn.ReLU(), nn.Linear(width, 1))
+# A linear layer as (weight transposed, bias), in the order the network applies them; None for
+# a ReLU between them.
+Layer = tuple[NDArray[np.float32], NDArray[np.float32]] | None
 
 
 def sha256(path: Path) -> str:
@@ -52,7 +49,7 @@ def sha256(path: Path) -> str:
 class Ranker:
     """Scores candidates with calibrated probabilities."""
 
-    model: nn.Module
+    layers: list[Layer]
     priors: dict[str, float]
     temperature: float
     threshold: float
@@ -84,34 +81,13 @@ class Ranker:
             )
         return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FEATURE_NAMES))
 
-    def logits(self, matrix: torch.Tensor) -> torch.Tensor:
-        """Raw logits (before temperature), with torch (training)."""
-        with torch.no_grad():
-            out: torch.Tensor = self.model(matrix).squeeze(-1)
-        return out
-
     def forward(self, matrix: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Raw logits (before temperature), with NumPy: the network's layers in order."""
+        """Raw logits (before temperature): the network's layers in order."""
         x = matrix
-        for layer in self._numpy_layers:
+        for layer in self.layers:
             x = np.maximum(x, np.float32(0.0)) if layer is None else x @ layer[0] + layer[1]
         result: NDArray[np.float32] = x.reshape(-1)
         return result
-
-    @cached_property
-    def _numpy_layers(self) -> list[tuple[NDArray[np.float32], NDArray[np.float32]] | None]:
-        # each Linear as (weight transposed, bias), None for a ReLU; NumPy views of the
-        # parameters share their memory, so an optimizer step (in place) is seen here too, and
-        # asking torch for them once, not per note, saves its per-call overhead
-        layers: list[tuple[NDArray[np.float32], NDArray[np.float32]] | None] = []
-        for layer in self.model.children():
-            if isinstance(layer, nn.Linear):
-                layers.append((layer.weight.detach().numpy().T, layer.bias.detach().numpy()))
-            elif isinstance(layer, nn.ReLU):
-                layers.append(None)
-            else:
-                raise ModelArtifactError(f"the ranker cannot score a {type(layer).__name__} layer")
-        return layers
 
     def score(self, candidates: Sequence[Candidate], note: str) -> list[float]:
         """Calibrated probability that each candidate is right (rule confidence for CPT/HCPCS)."""
@@ -125,15 +101,20 @@ class Ranker:
         return scores
 
     def save(self, directory: Path, manifest: dict[str, object]) -> None:
-        """Write the weights and a manifest (with the weights' checksum)."""
+        """Write the layers and a manifest (with the weights' checksum)."""
         directory.mkdir(parents=True, exist_ok=True)
-        torch.save(self.model.state_dict(), directory / WEIGHTS)
+        arrays: dict[str, NDArray[np.float32]] = {}
+        for k, layer in enumerate(self.layers):
+            if layer is not None:
+                arrays[f"{k}.weight"], arrays[f"{k}.bias"] = layer[0].T, layer[1]
+        np.savez(directory / WEIGHTS, **arrays)
         body = {
             **manifest,
             "version": self.version,
             "temperature": self.temperature,
             "threshold": self.threshold,
             "features": list(FEATURE_NAMES),
+            "layers": ["relu" if layer is None else "linear" for layer in self.layers],
             "weights_sha256": sha256(directory / WEIGHTS),
             "priors": self.priors,
             "isotonic": list(self.isotonic) if self.isotonic else None,
@@ -152,12 +133,10 @@ class Ranker:
         weights = directory / WEIGHTS
         if not weights.is_file() or sha256(weights) != manifest.get("weights_sha256"):
             raise ModelArtifactError("ranker weights missing or checksum mismatch; retrain")
-        model = network(int(manifest.get("width", 32)))
-        model.load_state_dict(torch.load(weights, weights_only=True))
-        model.eval()
+        layers = _read_layers(weights, manifest.get("layers"))
         knots = manifest.get("isotonic")
         return cls(
-            model,
+            layers,
             dict(manifest["priors"]),
             float(manifest["temperature"]),
             float(manifest["threshold"]),
@@ -165,3 +144,28 @@ class Ranker:
             codebook,
             (list(knots[0]), list(knots[1])) if knots else None,
         )
+
+
+def _read_layers(weights: Path, kinds: object) -> list[Layer]:
+    if not isinstance(kinds, list) or not kinds:
+        raise ModelArtifactError("ranker manifest names no layers; retrain")
+    layers: list[Layer] = []
+    width = len(FEATURE_NAMES)
+    try:
+        with np.load(weights, allow_pickle=False) as arrays:
+            for k, kind in enumerate(kinds):
+                if kind == "relu":
+                    layers.append(None)
+                    continue
+                if kind != "linear":
+                    raise ModelArtifactError(f"the ranker cannot score a {kind!r} layer")
+                weight, bias = arrays[f"{k}.weight"], arrays[f"{k}.bias"]
+                if weight.ndim != 2 or weight.shape[1] != width or bias.shape != weight.shape[:1]:
+                    raise ModelArtifactError(f"ranker layer {k} does not fit its input; retrain")
+                layers.append((weight.astype(np.float32).T, bias.astype(np.float32)))
+                width = weight.shape[0]
+    except (OSError, KeyError, ValueError) as error:
+        raise ModelArtifactError("ranker weights unreadable; retrain") from error
+    if width != 1:
+        raise ModelArtifactError("the ranker's last layer must give one logit; retrain")
+    return layers

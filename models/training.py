@@ -26,8 +26,10 @@ import torch
 
 from codesets.model import System
 from models.engine import CodingEngine, load_coder
+from models.errors import ModelArtifactError
+from models.features import FEATURE_NAMES
 from models.output import rule_confidence
-from models.ranker import ARTIFACT_DIR, Ranker, network
+from models.ranker import ARTIFACT_DIR, Layer, Ranker
 from models.schema import Setting
 
 _BINS = 10
@@ -134,6 +136,36 @@ def code_priors(notes: Sequence[Note]) -> dict[str, float]:
             counts[code.replace(".", "")[:3]] += 1
     top = math.log1p(max(counts.values(), default=1))
     return {code: round(math.log1p(n) / top, 4) for code, n in counts.items()}
+
+
+def network(width: int = 32) -> torch.nn.Module:
+    """The ranker's architecture: features -> hidden layer -> one logit."""
+    return torch.nn.Sequential(
+        torch.nn.Linear(len(FEATURE_NAMES), width), torch.nn.ReLU(), torch.nn.Linear(width, 1)
+    )
+
+
+def layers_of(model: torch.nn.Module) -> list[Layer]:
+    """The network's layers as the ranker scores them: NumPy views of the parameters.
+
+    The views share the parameters' memory, so a training step (in place) is seen at once.
+    """
+    layers: list[Layer] = []
+    for layer in model.children():
+        if isinstance(layer, torch.nn.Linear):
+            layers.append((layer.weight.detach().numpy().T, layer.bias.detach().numpy()))
+        elif isinstance(layer, torch.nn.ReLU):
+            layers.append(None)
+        else:
+            raise ModelArtifactError(f"the ranker cannot score a {type(layer).__name__} layer")
+    return layers
+
+
+def network_logits(model: torch.nn.Module, rows: list[list[float]]) -> list[float]:
+    """The network's raw logits (before temperature) for feature rows, with torch."""
+    with torch.no_grad():
+        out: list[float] = model(torch.tensor(rows)).squeeze(-1).tolist()
+    return out
 
 
 def fit(rows: Rows, *, epochs: int, seed: int) -> torch.nn.Module:
@@ -300,16 +332,16 @@ def train(
     fit_rows = _subset(rows, set(range(len(train_notes))) - held)
     held_rows = _subset(rows, held)
     model = fit(fit_rows, epochs=epochs, seed=seed)
-    ranker = Ranker(model, priors, 1.0, 0.5, "pending", engine.codebook)
-    held_logits = ranker.logits(torch.tensor(held_rows.features)).tolist()
+    ranker = Ranker(layers_of(model), priors, 1.0, 0.5, "pending", engine.codebook)
+    held_logits = network_logits(model, held_rows.features)
     # Calibration is fitted on one half of the held-out notes and checked on the other half,
     # so the reported held-out ECE is measured on notes the calibration never saw.
     ordered_held = sorted(held)
     calib = set(ordered_held[::2])
     check = held - calib
     calib_rows, check_rows = _subset(held_rows, calib), _subset(held_rows, check)
-    calib_logits = ranker.logits(torch.tensor(calib_rows.features)).tolist()
-    check_logits = ranker.logits(torch.tensor(check_rows.features)).tolist()
+    calib_logits = network_logits(model, calib_rows.features)
+    check_logits = network_logits(model, check_rows.features)
     ranker.temperature = fit_temperature(calib_logits, calib_rows.labels)
     scaled = [1 / (1 + math.exp(-z / ranker.temperature)) for z in calib_logits]
     ranker.isotonic = fit_isotonic(scaled, calib_rows.labels)
@@ -317,7 +349,7 @@ def train(
     check_probs = ranker.calibrate(check_logits)
     ranker.threshold = best_threshold(held_rows, held_probs, train_notes, held)
     dev_rows = collect(engine, dev_notes, priors)
-    dev_logits = ranker.logits(torch.tensor(dev_rows.features)).tolist()
+    dev_logits = network_logits(model, dev_rows.features)
     dev_probs = ranker.calibrate(dev_logits)
     raw_check = [1 / (1 + math.exp(-z)) for z in check_logits]
     metrics = {
@@ -340,7 +372,7 @@ def train(
     if gold_file is not None:
         data["synthetic_gold_sha256"] = digest([gold_file])
     buffer = io.BytesIO()
-    torch.save(ranker.model.state_dict(), buffer)
+    torch.save(model.state_dict(), buffer)
     weights_key = hashlib.sha256(buffer.getvalue()).hexdigest()[:8]
     ranker.version = f"ranker-{datetime.now(UTC):%Y%m%d}-{weights_key}"
     manifest: dict[str, object] = {

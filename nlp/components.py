@@ -44,8 +44,9 @@ def configure_tokenizer(nlp: Language) -> None:
     if not isinstance(plain, Tokenizer):
         return
     plain.infix_finditer = compile_infix_regex(infixes).finditer
+    # the plain tokenizer keeps spaCy's suffix search, the C ``search`` of this same expression
+    # (spaCy compiles it from the same suffixes); each setter reloads the special cases (0.1 s)
     suffixes = compile_suffix_regex(nlp.Defaults.suffixes or ())
-    plain.suffix_search = suffixes.search
     nlp.tokenizer = RunBoundedTokenizer(plain, partial(_bounded_copy, plain, suffixes))
 
 

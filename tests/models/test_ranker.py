@@ -15,8 +15,18 @@ from codesets.model import System
 from models.candidate import Candidate, Span
 from models.errors import ModelArtifactError
 from models.features import FEATURE_NAMES, features
-from models.ranker import ARTIFACT_DIR, MANIFEST, WEIGHTS, Ranker, network
-from models.training import Note, Rows, ece, fit, fit_temperature, micro
+from models.ranker import ARTIFACT_DIR, MANIFEST, WEIGHTS, Ranker
+from models.training import (
+    Note,
+    Rows,
+    ece,
+    fit,
+    fit_temperature,
+    layers_of,
+    micro,
+    network,
+    network_logits,
+)
 
 
 def _synthetic(n: int, seed: int, sharpness: float) -> tuple[list[float], list[float]]:
@@ -76,10 +86,14 @@ def test_fit_learns_a_separable_signal() -> None:
 
 
 def test_round_trip_and_checksum(tmp_path: Path) -> None:
-    ranker = Ranker(network(), {"I10": 1.0}, 1.5, 0.4, "ranker-test")
+    import numpy as np
+
+    ranker = Ranker(layers_of(network()), {"I10": 1.0}, 1.5, 0.4, "ranker-test")
     ranker.save(tmp_path, {"metrics": {}})
     loaded = Ranker.load(tmp_path)
     assert (loaded.temperature, loaded.threshold, loaded.version) == (1.5, 0.4, "ranker-test")
+    matrix = np.random.default_rng(3).normal(size=(5, len(FEATURE_NAMES))).astype(np.float32)
+    assert np.array_equal(loaded.forward(matrix), ranker.forward(matrix))
     (tmp_path / WEIGHTS).write_bytes((tmp_path / WEIGHTS).read_bytes() + b"x")
     with pytest.raises(ModelArtifactError, match="checksum"):
         Ranker.load(tmp_path)
@@ -122,22 +136,48 @@ def test_numpy_scoring_matches_the_torch_network() -> None:
     import numpy as np
 
     torch.manual_seed(7)
-    ranker = Ranker(network(), {}, 1.0, 0.5, "ranker-test")
+    model = network()
+    ranker = Ranker(layers_of(model), {}, 1.0, 0.5, "ranker-test")
     matrix = np.random.default_rng(7).normal(size=(12, len(FEATURE_NAMES))).astype(np.float32)
-    expected = ranker.logits(torch.from_numpy(matrix)).numpy()
+    expected = network_logits(model, matrix.tolist())
     assert np.allclose(ranker.forward(matrix), expected, rtol=1e-5, atol=1e-6)
     # the NumPy layers are views of the parameters: a training step in place is seen at once
     with torch.no_grad():
-        for parameter in ranker.model.parameters():
+        for parameter in model.parameters():
             parameter.mul_(-0.5)
-    changed = ranker.logits(torch.from_numpy(matrix)).numpy()
+    changed = network_logits(model, matrix.tolist())
     assert not np.allclose(changed, expected)
     assert np.allclose(ranker.forward(matrix), changed, rtol=1e-5, atol=1e-6)
 
 
 def test_a_layer_numpy_cannot_score_is_a_clear_error() -> None:
-    import numpy as np
-
-    ranker = Ranker(torch.nn.Sequential(torch.nn.Tanh()), {}, 1.0, 0.5, "ranker-test")
     with pytest.raises(ModelArtifactError, match="Tanh"):
-        ranker.forward(np.zeros((1, len(FEATURE_NAMES)), dtype=np.float32))
+        layers_of(torch.nn.Sequential(torch.nn.Tanh()))
+
+
+def test_an_artifact_that_does_not_fit_the_features_is_refused(tmp_path: Path) -> None:
+    narrow = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    Ranker(layers_of(narrow), {}, 1.0, 0.5, "ranker-test").save(tmp_path, {"metrics": {}})
+    with pytest.raises(ModelArtifactError, match="does not fit"):
+        Ranker.load(tmp_path)
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    del manifest["layers"]
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelArtifactError, match="no layers"):
+        Ranker.load(tmp_path)
+
+
+def test_scoring_never_imports_torch() -> None:
+    # serving loads the ranker and the pipeline without torch (start-up time and memory)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from models.ranker import Ranker\n"
+        "import nlp.pipeline\n"
+        "Ranker.load()\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
