@@ -73,6 +73,11 @@ class EMLevel:
     spans: list[Span]
 
 
+def em_patterns() -> PatternSet:
+    """The E/M cue patterns, as one set (``nlp.prefilter.share_scans``)."""
+    return _cues()[1]
+
+
 @lru_cache(maxsize=1)
 def _cues() -> tuple[dict[str, GatedPattern], PatternSet]:
     rules = em_rules()

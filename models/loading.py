@@ -70,7 +70,10 @@ def load_matcher(codebook: CodeBook, cache_dir: Path | None = None) -> TermMatch
 
 def load_engine(*, with_ranker: bool = True, with_semantic: bool = False) -> CodingEngine:
     """Every part of the engine, loaded once."""
+    from models.em import em_patterns
+    from models.procedures import procedure_patterns
     from nlp.pipeline import PIPELINE_VERSION, ClinicalPipeline
+    from nlp.prefilter import share_scans
 
     codebook = open_codebook()
     matcher = load_matcher(codebook)
@@ -87,9 +90,12 @@ def load_engine(*, with_ranker: bool = True, with_semantic: bool = False) -> Cod
         from models.semantic import open_semantic
 
         semantic = open_semantic(codebook, model_cache_dir())
+    pipeline = ClinicalPipeline()
+    # the attribute, procedure and E/M cues of a note are found in one pass, not three
+    share_scans(pipeline.attributes.patterns, procedure_patterns(), em_patterns())
     engine = CodingEngine(
         codebook=codebook,
-        pipeline=ClinicalPipeline(),
+        pipeline=pipeline,
         matcher=matcher,
         pipeline_version=PIPELINE_VERSION,
         ranker=ranker,

@@ -91,6 +91,11 @@ def procedure_rules() -> tuple[ProcedureRule, ...]:
 _Rules = tuple[tuple[ProcedureRule, tuple[GatedPattern, ...]], ...]
 
 
+def procedure_patterns() -> PatternSet:
+    """The procedure rules' cue patterns, as one set (``nlp.prefilter.share_scans``)."""
+    return _compiled_rules()[1]
+
+
 @lru_cache(maxsize=1)
 def _compiled_rules() -> tuple[_Rules, PatternSet]:
     rules = tuple(

@@ -35,13 +35,13 @@ class AttributeFinder:
         self._patterns = [
             (GatedPattern(re.compile(r.pattern, re.IGNORECASE)), r) for r in rules.attributes
         ]
-        self._set = PatternSet(gated for gated, _rule in self._patterns)
+        self.patterns = PatternSet(gated for gated, _rule in self._patterns)
         self._widest = max((r.window for r in rules.attributes), default=0)
 
     def hits(self, text: str) -> list[_Hit]:
         """Every attribute match in ``text``, sorted by start."""
         found: list[_Hit] = []
-        scanned = self._set.scan(text)
+        scanned = self.patterns.scan(text)
         for gated, rule in self._patterns:
             pattern = gated.pattern
             for match in scanned.finditer(gated):

@@ -108,6 +108,9 @@ class ClinicalPipeline:
         sectionizer = self.nlp.get_pipe("cac_sections")
         assert isinstance(sectionizer, SectionComponent)
         self.sections: SectionFinder = sectionizer.finder
+        mentions = self.nlp.get_pipe("cac_mentions")
+        assert isinstance(mentions, MentionComponent) and mentions.attributes is not None
+        self.attributes: AttributeFinder = mentions.attributes
         self._after_sections = [(n, p) for n, p in self.nlp.pipeline if n != "cac_sections"]
 
     def process(self, text: str) -> ClinicalDocument:

@@ -10,7 +10,7 @@ from importlib import resources
 
 import pytest
 
-from nlp.prefilter import GatedPattern, PatternSet, fold, literal_prefixes
+from nlp.prefilter import GatedPattern, PatternSet, fold, literal_prefixes, share_scans
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,47 @@ def test_overlapping_prefix_occurrences_resume_after_each_match() -> None:
     text = "AAAAA aa"
     scanned = PatternSet([gated]).scan(text)
     assert [m.span() for m in scanned.finditer(gated)] == [(0, 3), (3, 5), (6, 8)]
+
+
+def test_shared_scans_give_each_set_its_own_starts() -> None:
+    # one pass over the note serves every joined set, with the starts its own pass would give
+    sources = _data_patterns()
+    thirds = [sources[k::3] for k in range(3)]
+    alone = [
+        PatternSet(GatedPattern(re.compile(p, re.IGNORECASE)) for p in part) for part in thirds
+    ]
+    joined = [
+        PatternSet(GatedPattern(re.compile(p, re.IGNORECASE)) for p in part) for part in thirds
+    ]
+    share_scans(*joined)
+    for text in TEXTS:
+        for own, shared in zip(alone, joined, strict=True):
+            expected = own.scan(text)
+            scanned = shared.scan(text)
+            for mine, theirs in zip(own.patterns, shared.patterns, strict=True):
+                assert [m.span() for m in scanned.finditer(theirs)] == [
+                    m.span() for m in expected.finditer(mine)
+                ]
+        # the sets asked for the same text in a row: one scan, kept for the next set
+        assert joined[0].scan(text) is joined[2].scan(text)
+
+
+def test_shared_scans_on_several_threads_keep_each_text_apart() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = _data_patterns()
+    own = PatternSet(GatedPattern(re.compile(p, re.IGNORECASE)) for p in sources[::2])
+    other = PatternSet(GatedPattern(re.compile(p, re.IGNORECASE)) for p in sources[1::2])
+    share_scans(own, other)
+    texts = [t for t in TEXTS if t] * 40
+
+    def starts(text: str) -> list[list[tuple[int, int]]]:
+        scanned = own.scan(text)
+        return [[m.span() for m in scanned.finditer(g)] for g in own.patterns]
+
+    expected = {
+        text: [[m.span() for m in g.pattern.finditer(text)] for g in own.patterns] for text in TEXTS
+    }
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for text, found in zip(texts, pool.map(starts, texts), strict=True):
+            assert found == expected[text]
