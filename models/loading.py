@@ -72,6 +72,7 @@ def load_engine(*, with_ranker: bool = True, with_semantic: bool = False) -> Cod
     """Every part of the engine, loaded once."""
     from models.em import em_patterns
     from models.procedures import procedure_patterns
+    from models.status import status_patterns
     from nlp.pipeline import PIPELINE_VERSION, ClinicalPipeline
     from nlp.prefilter import share_scans
 
@@ -91,8 +92,10 @@ def load_engine(*, with_ranker: bool = True, with_semantic: bool = False) -> Cod
 
         semantic = open_semantic(codebook, model_cache_dir())
     pipeline = ClinicalPipeline()
-    # the attribute, procedure and E/M cues of a note are found in one pass, not three
-    share_scans(pipeline.attributes.patterns, procedure_patterns(), em_patterns())
+    # the attribute, procedure, E/M and status cues of a note are found in one pass, not four
+    share_scans(
+        pipeline.attributes.patterns, procedure_patterns(), em_patterns(), status_patterns()
+    )
     engine = CodingEngine(
         codebook=codebook,
         pipeline=pipeline,

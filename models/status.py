@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from codesets.model import System
 from models.candidate import Candidate, Span
 from models.rules import starts_with
+from nlp.prefilter import GatedPattern, PatternSet
 
 
 class _Strict(BaseModel):
@@ -72,6 +73,21 @@ def status_data() -> StatusData:
     return StatusData.model_validate(json.loads(text))
 
 
+@lru_cache(maxsize=1)
+def _cues() -> tuple[dict[str, GatedPattern], PatternSet]:
+    # the drug and device patterns, tried only where their literal prefixes occur (the same
+    # matches as ``re.finditer``, see ``nlp.prefilter``)
+    data = status_data()
+    sources = [*(d.pattern for d in data.drugs), *(d.pattern for d in data.devices)]
+    gated = {p: GatedPattern(re.compile(p, re.IGNORECASE)) for p in sources}
+    return gated, PatternSet(gated.values())
+
+
+def status_patterns() -> PatternSet:
+    """The drug and device patterns, as one set (``nlp.prefilter.share_scans``)."""
+    return _cues()[1]
+
+
 def _sentence(text: str, start: int, end: int) -> str:
     left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
     stops = [i for i in (text.find(".", end), text.find("\n", end)) if i >= 0]
@@ -88,6 +104,8 @@ def drug_status(text: str, codes: list[str]) -> list[Candidate]:
     """Z79 codes for current long-term drug therapy the note documents."""
     data = status_data()
     stopped = re.compile(data.stopped, re.IGNORECASE)
+    gated, patterns = _cues()  # one call: the scan must be of these patterns
+    scanned = patterns.scan(text)
     found: list[Candidate] = []
     for drug in data.drugs:
         if drug.requires_prefixes and not any(
@@ -96,7 +114,7 @@ def drug_status(text: str, codes: list[str]) -> list[Candidate]:
             continue
         if drug.skip_prefixes and any(starts_with(c, drug.skip_prefixes) for c in codes):
             continue
-        for match in re.finditer(drug.pattern, text, re.IGNORECASE):
+        for match in scanned.finditer(gated[drug.pattern]):
             if stopped.search(_sentence(text, match.start(), match.end())):
                 continue
             found.append(
@@ -112,10 +130,12 @@ def drug_status(text: str, codes: list[str]) -> list[Candidate]:
 
 def device_status(text: str, codes: list[str]) -> list[Candidate]:
     """Z95.5 and the like: a device from past treatment still in place (I.C.21.c.3)."""
+    gated, patterns = _cues()  # one call: the scan must be of these patterns
+    scanned = patterns.scan(text)
     found: list[Candidate] = []
     for device in status_data().devices:
         treated = any(starts_with(c, device.requires_prefixes) for c in codes)
-        for match in re.finditer(device.pattern, text, re.IGNORECASE):
+        for match in scanned.finditer(gated[device.pattern]):
             sentence = _sentence(text, match.start(), match.end())
             if re.search(device.other_sites, sentence, re.IGNORECASE) or re.search(
                 device.removed, sentence, re.IGNORECASE

@@ -22,8 +22,8 @@ over the folded note finds, at each position, the longest prefix of any of them 
 there; every other prefix occurring at that position is a prefix of that one, so each pattern
 gets the same starts a search for each of its prefixes would give (two passes per prefix and
 pattern before: 0.8 ms of a 9 ms note). Sets whose scans ``share_scans`` joins (the attribute,
-procedure and E/M cue rules) are found together in one pass over a note, which each thread
-keeps for the next set that asks for the same text: one pass instead of three.
+procedure, E/M and status cue rules) are found together in one pass over a note, which each
+thread keeps for the next set that asks for the same text: one pass instead of four.
 """
 
 from __future__ import annotations
