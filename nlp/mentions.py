@@ -91,10 +91,9 @@ class MentionFinder:
             following = bisect_right(starts, mark.start())
             if following < len(spans):
                 breaks[following] = True
-        norms = [normalize_word(w) for _s, _e, w in spans]
-        fuzzy = [False] * len(norms)
-        if self.fuzzy:
-            self._correct(norms, fuzzy)
+        read = [self._read(w) for _s, _e, w in spans]
+        norms = [norm for norm, _fuzzy in read]
+        fuzzy = [was_fuzzy for _norm, was_fuzzy in read]
         vocab = self.index.vocabulary
         lookup = self.index.table.get  # ``TermIndex.lookup`` without a call per word
         stops = self._stops
@@ -147,21 +146,20 @@ class MentionFinder:
             i = last + 1
         return results
 
-    def _correct(self, norms: list[str], fuzzy: list[bool]) -> None:
-        vocab = self.index.vocabulary
-        for k, word in enumerate(norms):
-            if len(word) < _FUZZY_MIN_LENGTH or word in vocab or not word.isalpha():
-                continue
-            fixed = self._nearest(word)
-            if fixed is not None:
-                norms[k] = fixed
-                fuzzy[k] = True
-
-    @lru_cache(maxsize=50_000)  # noqa: B019 - one finder per pipeline, kept for the process
-    def _nearest(self, word: str) -> str | None:
-        """The first known word one edit (OSA) away, among those with the same first letter."""
-        near = self._near.get((word[0], len(word)))
-        return near.first_within_one(word) if near is not None else None
+    @lru_cache(maxsize=200_000)  # noqa: B019 - one finder per pipeline, kept for the process
+    def _read(self, word: str) -> tuple[str, bool]:
+        """A word's normalized form, spelling-corrected when unknown; whether it was corrected."""
+        norm = normalize_word(word)
+        if (
+            not self.fuzzy
+            or len(norm) < _FUZZY_MIN_LENGTH
+            or norm in self.index.vocabulary
+            or not norm.isalpha()
+        ):
+            return norm, False
+        near = self._near.get((norm[0], len(norm)))
+        fixed = near.first_within_one(norm) if near is not None else None
+        return (norm, False) if fixed is None else (fixed, True)
 
     def _concepts(
         self, ids: tuple[int, ...], ordered: tuple[str, ...], source: str | None

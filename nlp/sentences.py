@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left
 
 import numpy as np
-from spacy.attrs import IDX
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -188,14 +188,16 @@ def set_token_starts(doc: Doc, sentences: list[tuple[int, int]]) -> None:
     if len(doc) == 0:
         return
     idx = doc.to_array([IDX]).ravel()
-    doc[0].is_sent_start = True
-    for start, _end in sentences:
-        i = int(np.searchsorted(idx, start, side="left"))
-        if 0 < i < len(doc):
-            doc[i].is_sent_start = True
-    if doc[-1].is_sent_start is None:
+    firsts = np.searchsorted(idx, [start for start, _end in sentences], side="left")
+    # one array for the whole doc (1 a start, 0 unset, -1 not a start), not a Token per mark
+    marks = np.zeros(len(doc), dtype=np.int64)
+    marks[firsts[firsts < len(doc)]] = 1
+    marks[0] = 1
+    if marks[-1] == 0:
         # spaCy counts boundaries as annotated only when some token past the first is marked
-        doc[-1].is_sent_start = False
+        marks[-1] = -1
+    # uint64, as ``to_array`` gives (thinc's ``Ints2d`` annotation names signed ints only)
+    doc.from_array([SENT_START], marks.astype(np.uint64).reshape(-1, 1))  # type: ignore[arg-type]
 
 
 def sentence_index(starts: list[int], offset: int) -> int:
