@@ -71,13 +71,21 @@ class PatternSet:
     def __init__(self, patterns: Iterable[GatedPattern]) -> None:
         self.patterns = tuple(patterns)
         self._index = {id(gated): k for k, gated in enumerate(self.patterns)}
-        prefixes = sorted({p for gated in self.patterns for p in gated.prefixes or ()})
+        # A one-letter prefix ("i", "l", "r" of "I&D", "L knee", "R arm") occurs hundreds of
+        # times in a note: finding each was four fifths of the pass, and its pattern then ran
+        # over the whole note anyway (more than ``_MAX_STARTS`` starts). Such a pattern is run
+        # over the whole note from the start.
+        self._gated = [
+            gated.prefixes if gated.prefixes and min(map(len, gated.prefixes)) > 1 else None
+            for gated in self.patterns
+        ]
+        prefixes = sorted({p for own in self._gated for p in own or ()})
         # the patterns that have a prefix occurring where ``longest`` is the longest one found
         self._owners = {
             longest: tuple(
                 k
-                for k, gated in enumerate(self.patterns)
-                if any(longest.startswith(p) for p in gated.prefixes or ())
+                for k, own in enumerate(self._gated)
+                if any(longest.startswith(p) for p in own or ())
             )
             for longest in prefixes
         }
@@ -94,8 +102,8 @@ class PatternSet:
         starts: list[list[int] | None] = [None] * len(self.patterns)
         folded = fold(text)
         if self._scan is not None and len(folded) == len(text):
-            for k, gated in enumerate(self.patterns):
-                if gated.prefixes is not None:
+            for k, prefixes in enumerate(self._gated):
+                if prefixes is not None:
                     starts[k] = []
             for match in self._scan.finditer(folded):
                 at = match.start()
