@@ -302,12 +302,13 @@ def neoplasm_reading(note: str, mention: Mention, found: Found | None) -> Found 
     if found is not None and found.match.code not in UNSPECIFIED_SITE:
         return None
     named = mention.expansion or mention.text
+    if behaviour(named) is None:
+        return None  # no neoplasm word in the mention itself
     line_start = max(note.rfind("\n", 0, mention.start) + 1, mention.start - LOOK_BACK)
     line_end = note.find("\n", mention.end, mention.end + LOOK_BACK)
     lead = note[line_start : mention.start].split()[-_WORDS_AROUND_BEHAVIOUR:]
     tail = note[mention.end : line_end if line_end >= 0 else mention.end + LOOK_BACK].split()
-    words = [*lead, named, *tail[:_WORDS_AROUND_BEHAVIOUR]]
-    column = behaviour(" ".join(words)) if behaviour(named) else None
+    column = behaviour(" ".join([*lead, named, *tail[:_WORDS_AROUND_BEHAVIOUR]]))
     if column is None:
         return None
     site = read_site(note, mention.start, mention.end, column)

@@ -177,6 +177,14 @@ def _walk(codebook: CodeBook, code: str, pairs: tuple[tuple[str, str], ...]) -> 
 
 def unspecified_with_detail(codebook: CodeBook, code: str, attributes: dict[str, str]) -> str:
     """The category to re-walk when ``code`` is an "unspecified" leaf but attributes say more."""
+    return _unspecified_with_detail(codebook, code, tuple(attributes.items()))
+
+
+@lru_cache(maxsize=16_384)  # like ``_walk``: a function of its arguments, which recur
+def _unspecified_with_detail(
+    codebook: CodeBook, code: str, pairs: tuple[tuple[str, str], ...]
+) -> str:
+    attributes = dict(pairs)
     record = codebook.get(System.ICD10CM, code)
     if record is None or not record.parents or not _GENERIC.search(record.description):
         return code
