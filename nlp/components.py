@@ -14,6 +14,7 @@ from functools import partial
 
 from scispacy.abbreviation import AbbreviationDetector
 from spacy.language import Language
+from spacy.matcher import Matcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, compile_suffix_regex
@@ -183,12 +184,19 @@ class TextAbbreviations:
         # than 8 words inside; asking the matcher for those pairs only gives the same result
         self.detector.matcher.remove("parenthesis")
         self.detector.matcher.add("parenthesis", [[{"ORTH": "("}, {"OP": "{1,8}"}, {"ORTH": ")"}]])
+        # The detector adds each short form it defines to one shared matcher, finds the other
+        # occurrences and removes them again: two threads at once (the service's request
+        # threads) would see and remove each other's forms, so one doc is read at a time (as
+        # the warning filter below is process-wide). Its patterns are always one ORTH per word:
+        # spaCy's validation of each (pydantic, a fifth of the detector's time) is skipped.
+        self.detector.global_matcher = Matcher(nlp.vocab, validate=False)
+        self._lock = threading.Lock()
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the abbreviations defined in one doc's text."""
         if "(" not in doc_text(doc):
             return doc
-        with warnings.catch_warnings():
+        with self._lock, warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"\[W036\]")
             found: Doc = self.detector(doc)
         return found
