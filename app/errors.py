@@ -17,6 +17,8 @@ Errors the service adds to the tree (``codesets.errors``):
   - ``ServiceNotReady`` (503): the coder or code sets are not loaded.
   - ``nlp.errors.NoteTimeBudgetExceeded`` (503): coding one note ran past its time budget
     (``CAC_NOTE_TIME_BUDGET_S``); the message names the stage, never the note's words.
+  - ``models.pool.CoderPoolError`` (503): a coding process died while coding the note (a fresh
+    one starts for the next note), or the coding processes could not start.
   - ``NoteKeysMissing`` (503): stored note text is encrypted and no configured key opens it.
   - ``SchemaMismatch``: the database schema does not match this release (refuses to start).
 """
@@ -31,6 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from codesets import errors as cs
+from models.pool import CoderPoolError
 from nlp.errors import NoteTimeBudgetExceeded
 
 log = logging.getLogger("cac.app")
@@ -137,6 +140,7 @@ _STATUS: list[tuple[type[cs.CACError], int]] = [
     (RateLimited, 429),
     (ServiceNotReady, 503),
     (NoteTimeBudgetExceeded, 503),
+    (CoderPoolError, 503),
     (cs.CodeSetIntegrityError, 503),
     (SchemaMismatch, 503),
     (NoteKeysMissing, 503),

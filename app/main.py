@@ -17,7 +17,7 @@ from app.migrate import migrate
 from app.notecrypt import cipher_from
 from app.ratelimit import TokenBuckets
 from app.routes import ERROR_RESPONSES, audit, codes, fhir, keys, me, notes, ops, review
-from app.runtime import Runtime, load_components
+from app.runtime import Runtime, close_components, load_components
 from app.security import server_secret
 from app.settings import Settings, get_settings
 from app.web.routes import router as web_router
@@ -61,7 +61,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         load_components(runtime)
         yield
-        runtime.engine.dispose()
+        close_components(runtime)
 
     app = FastAPI(
         title="CAC — clinical computer-assisted coding",

@@ -13,12 +13,14 @@ from app.main import create_app
 from app.settings import Settings
 
 
-def settings_for(database_url: str | None) -> Settings:
-    """Settings from the environment, with ``--database-url`` taking precedence."""
-    settings = Settings()
+def settings_for(database_url: str | None, coding_processes: int | None = None) -> Settings:
+    """Settings from the environment, with the command's options taking precedence."""
+    update: dict[str, object] = {}
     if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
-    return settings
+        update["database_url"] = database_url
+    if coding_processes is not None:
+        update["coding_processes"] = coding_processes
+    return Settings().model_copy(update=update)
 
 
 @click.command("serve")
@@ -26,6 +28,13 @@ def settings_for(database_url: str | None) -> Settings:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option(
     "--database-url", default=None, help="SQLAlchemy URL; default DATABASE_URL or var/cac.db."
+)
+@click.option(
+    "--coding-processes",
+    default=None,
+    type=click.IntRange(0, 64),
+    help="Processes that code notes (default CAC_CODING_PROCESSES, else 0: in the request "
+    "thread); set it to the core count to code on every core.",
 )
 @click.option(
     "--ssl-certfile",
@@ -43,6 +52,7 @@ def serve_command(
     host: str,
     port: int,
     database_url: str | None,
+    coding_processes: int | None,
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
 ) -> None:
@@ -50,7 +60,7 @@ def serve_command(
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = settings_for(database_url)
+    settings = settings_for(database_url, coding_processes)
     app = create_app(settings)
     runtime = app.state.runtime
     with session_scope(runtime.sessions) as session:

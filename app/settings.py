@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     note_keys: SecretStr | None = None
     # "module:attribute" of a zero-argument callable; lets an operator swap implementations.
     coder_factory: str = "models.engine:load_coder"
+    # Processes that code notes (each loads its own coder, ~0.5 GB): 0 codes in the request's
+    # thread; N > 0 hands each note to whichever of N processes is free (``models.pool``), so one
+    # uvicorn worker uses N cores whichever connections it holds. Production: the core count.
+    coding_processes: int = Field(default=0, ge=0, le=64)
     codesets_factory: str = "codesets.store:get_codesets"
 
     def resolved_database_url(self) -> str:

@@ -2,16 +2,19 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python benchmarks/http_load.py --workers 2 --concurrency 1,4,8,16 --requests 500
-    .venv/bin/python benchmarks/http_load.py --workers 2 --concurrency 8 --requests 5000 --json
+    .venv/bin/python benchmarks/http_load.py --workers 1 --coding-processes 2 --concurrency 1,4,8,16
+    .venv/bin/python benchmarks/http_load.py --workers 1 --coding-processes 2 --concurrency 8 \
+        --requests 5000 --duration 400 --json
 
 The script makes a throw-away data directory (SQLite database, server secret), creates an
 integration key with ``cac keys create``, starts ``uvicorn app.main:create_app --factory`` bound to
 127.0.0.1 only, waits until ``/ready`` answers, sends a few warm-up notes, then drives the service
 at each concurrency with a bounded number of requests and a bounded time. It reports throughput,
 p50/p95/p99 latency, errors by kind, the server's CPU per request (user + system time of uvicorn
-and its workers, from /proc), start-up time and each worker's peak resident memory, then stops
-the server it started. It never talks to any other host.
+and every process under it, coding processes included, from /proc) and the client's own,
+start-up time and each process's peak resident memory, then stops the server it started. It
+never talks to any other host. ``--coding-processes N`` sets ``CAC_CODING_PROCESSES`` (see
+``models.pool``).
 
 The per-key rate limit is raised for the run (it would otherwise be what is measured); every other
 setting is the service's default. The client runs on the same 2 cores as the server, so its own
@@ -62,6 +65,8 @@ class LevelResult:
     max_ms: float
     # CPU (user + system) of the uvicorn processes during the level, per request sent
     server_cpu_ms_per_request: float
+    # CPU of this load client during the level, per request sent (it shares the server's cores)
+    client_cpu_ms_per_request: float
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -78,8 +83,9 @@ def _free_port() -> int:
         return port
 
 
-def _environment(data_dir: Path, database_url: str | None) -> dict[str, str]:
+def _environment(data_dir: Path, database_url: str | None, coding_processes: int) -> dict[str, str]:
     env = dict(os.environ)
+    env["CAC_CODING_PROCESSES"] = str(coding_processes)
     env["CAC_DATA_DIR"] = str(data_dir)
     env["DATABASE_URL"] = database_url or f"sqlite:///{data_dir / 'cac.db'}"
     env["CAC_RATE_LIMIT_PER_SECOND"] = "1000000"
@@ -130,33 +136,46 @@ def _wait_ready(base: str, key: str, workers: int, timeout_s: float) -> tuple[fl
     raise SystemExit(f"service not ready after {timeout_s:.0f} s")
 
 
-def _worker_peak_rss_mb(server_pid: int) -> dict[int, float]:
-    """Peak resident memory (VmHWM) of the server process and its children, from /proc."""
-    peaks: dict[int, float] = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
+def _family(server_pid: int) -> set[int]:
+    """The server process and all its descendants (uvicorn workers, their coding processes)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = dict(
-                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
-            )
+            # the fields after the command name, which is in parentheses and may hold spaces
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    family = {server_pid}
+    grown = True
+    while grown:
+        children = {pid for pid, parent in parents.items() if parent in family} - family
+        family |= children
+        grown = bool(children)
+    return family
+
+
+def _worker_peak_rss_mb(server_pid: int) -> dict[int, float]:
+    """Peak resident memory (VmHWM) of every process of the server, from /proc."""
+    peaks: dict[int, float] = {}
+    for pid in sorted(_family(server_pid)):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
         except OSError:
             continue
-        pid = int(status.parent.name)
-        if pid == server_pid or int(fields.get("PPid", "0").strip()) == server_pid:
-            peaks[pid] = round(int(fields.get("VmHWM", "0 kB").split()[0]) / 1024, 1)
+        fields = dict(line.split(":", 1) for line in status if ":" in line)
+        peaks[pid] = round(int(fields.get("VmHWM", "0 kB").split()[0]) / 1024, 1)
     return peaks
 
 
 def _server_cpu_s(server_pid: int) -> float:
-    """CPU seconds (user + system) used so far by the server process and its children."""
+    """CPU seconds (user + system) used so far by every process of the server."""
     ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid in _family(server_pid):
         try:
-            # the fields after the command name, which is in parentheses and may hold spaces
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if int(stat.parent.name) == server_pid or int(fields[1]) == server_pid:
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -196,11 +215,13 @@ async def _drive(
                 errors[kind] += 1
 
     cpu_before = _server_cpu_s(server_pid)
+    client_before = time.process_time()
     started = time.perf_counter()
     async with httpx.AsyncClient(limits=limits, timeout=60.0) as http:
         await asyncio.gather(*(client(http) for _ in range(concurrency)))
     wall_s = time.perf_counter() - started
     cpu_s = _server_cpu_s(server_pid) - cpu_before
+    client_cpu_s = time.process_time() - client_before
     done = len(latencies)
     return LevelResult(
         concurrency=concurrency,
@@ -215,6 +236,7 @@ async def _drive(
         p99_ms=round(_percentile(latencies, 0.99), 2),
         max_ms=round(max(latencies, default=0.0), 2),
         server_cpu_ms_per_request=round(1000 * cpu_s / done, 2) if done else 0.0,
+        client_cpu_ms_per_request=round(1000 * client_cpu_s / done, 2) if done else 0.0,
     )
 
 
@@ -236,7 +258,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.requests * len(levels) > MAX_TOTAL_REQUESTS:
         raise SystemExit(f"at most {MAX_TOTAL_REQUESTS} requests per run")
     with tempfile.TemporaryDirectory(prefix="cac-http-bench-") as tmp:
-        env = _environment(Path(tmp), args.database_url)
+        env = _environment(Path(tmp), args.database_url, args.coding_processes)
         key = _create_key(env)
         port = _free_port()
         base = f"http://{HOST}:{port}"
@@ -256,6 +278,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "note_words": len(text.split()),
         "uvicorn_workers": args.workers,
+        "coding_processes": args.coding_processes,
         "launch_to_first_ready_s": round(first_ready_s, 2),
         "launch_to_all_ready_s": round(all_ready_s, 2),
         "peak_rss_mb_by_pid": rss,
@@ -268,6 +291,9 @@ def main() -> None:
     """Parse arguments, run the benchmark and print its report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--coding-processes", type=int, default=0, help="coding processes per uvicorn worker"
+    )
     parser.add_argument("--concurrency", default="1,2,4,8,16", help="comma-separated levels")
     parser.add_argument("--requests", type=int, default=500, help="requests per level (cap)")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds per level (cap)")

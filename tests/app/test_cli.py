@@ -81,9 +81,17 @@ def test_database_url_flag_wins_over_environment(monkeypatch: pytest.MonkeyPatch
     assert settings_for("sqlite:///flag.db").resolved_database_url() == "sqlite:///flag.db"
 
 
+def test_coding_processes_flag_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CAC_CODING_PROCESSES", raising=False)
+    assert settings_for(None).coding_processes == 0
+    monkeypatch.setenv("CAC_CODING_PROCESSES", "2")
+    assert settings_for(None).coding_processes == 2
+    assert settings_for(None, 0).coding_processes == 0
+
+
 def test_serve_and_keys_are_registered() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert "serve" in result.output and "keys" in result.output
     serve_help = CliRunner().invoke(cli, ["serve", "--help"])
-    for option in ("--host", "--port", "--database-url"):
+    for option in ("--host", "--port", "--database-url", "--coding-processes"):
         assert option in serve_help.output

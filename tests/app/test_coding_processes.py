@@ -1,0 +1,134 @@
+"""``cac serve --coding-processes``: notes coded in worker processes, as in the request thread."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pool_coders
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.security import Role
+from app.settings import Settings
+from models.pool import CoderPool
+
+
+def _coding_processes(parent: int) -> set[int]:
+    """The pids of ``parent``'s children that multiprocessing spawned (its coding processes)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines())
+            command = (status.parent / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if int(fields.get("PPid", "0")) == parent and b"spawn_main" in command:
+            found.add(int(status.parent.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    return {pid for pid in pids if Path(f"/proc/{pid}").exists()}
+
+
+def _pooled_app(settings: Settings, fakes: ModuleType, factory: str) -> Any:
+    update = {"coding_processes": 2, "coder_factory": f"pool_coders:{factory}"}
+    return create_app(settings.model_copy(update=update), codesets=fakes.FakeCodeSets())
+
+
+def test_notes_are_coded_in_the_processes_and_stored_as_in_thread(
+    settings: Settings, fakes: ModuleType, key_for: Any
+) -> None:
+    app = _pooled_app(settings, fakes, "load_word_coder")
+    headers = key_for(app, Role.INTEGRATION)
+    text = "Hypertension, stable on amlodipine."
+    with TestClient(app) as client:
+        pool = app.state.runtime.coder
+        assert isinstance(pool, CoderPool) and len(pool.workers) == 2
+        assert client.get("/ready", headers=headers).json()["checks"]["coder"] is True
+        posted = client.post(
+            "/v1/notes", json={"text": text, "setting": "inpatient"}, headers=headers
+        )
+        assert posted.status_code == 201, posted.text
+        stored = client.get(f"/v1/notes/{posted.json()['id']}/suggestions", headers=headers)
+    expected = pool_coders.WordCoder().code(text, setting="inpatient").suggestions[0]
+    [suggestion] = stored.json()["suggestions"]
+    assert (suggestion["code"], suggestion["rationale"]) == (expected.code, expected.rationale)
+    spans = [(e["start"], e["end"], e["text"]) for e in suggestion["evidence"]]
+    assert spans == [(0, 13, "Hypertension,")] and text[0:13] == "Hypertension,"
+    # the app's shutdown stopped the coding processes
+    assert not _alive({worker.pid for worker in pool.workers})
+
+
+def test_coding_processes_that_cannot_load_leave_the_service_up_and_not_ready(
+    settings: Settings, fakes: ModuleType, key_for: Any
+) -> None:
+    app = _pooled_app(settings, fakes, "load_nothing")
+    headers = key_for(app, Role.INTEGRATION)
+    with TestClient(app) as client:
+        ready = client.get("/ready", headers=headers)
+        assert ready.status_code == 503
+        assert ready.json()["problems"]["coder"].startswith("CoderPoolError")
+        posted = client.post("/v1/notes", json={"text": "Hypertension."}, headers=headers)
+        assert posted.status_code == 503
+        assert client.get("/health").status_code == 200
+
+
+def _post(base: str, headers: dict[str, str], text: str) -> httpx.Response:
+    return httpx.post(f"{base}/v1/notes", json={"text": text}, headers=headers, timeout=60)
+
+
+@pytest.mark.slow
+def test_service_codes_in_processes_and_replaces_one_that_dies(
+    tmp_path: Path, service: ModuleType, fakes: ModuleType
+) -> None:
+    env = {
+        **service.service_env(f"sqlite:///{tmp_path / 'cac.db'}", tmp_path / "data"),
+        "CAC_CODING_PROCESSES": "2",
+    }
+    log = tmp_path / "serve.log"
+    running = service.Service(env, service.free_port(), log)
+    try:
+        admin = service.bearer(service.admin_key(log))
+        created = httpx.post(
+            f"{running.base}/v1/keys",
+            json={"name": "ehr", "role": "integration"},
+            headers=admin,
+        )
+        integration = service.bearer(created.json()["key"])
+        first = _coding_processes(running.process.pid)
+        assert len(first) == 2
+
+        text = "Essential hypertension, follow-up. Type 2 diabetes mellitus."
+        posted = _post(running.base, integration, text)
+        assert posted.status_code == 201, posted.text
+        expected = fakes.FakeCoder().code(text)
+
+        def codes(body: dict[str, Any]) -> list[tuple[str, str]]:
+            return [(s["system"], s["code"]) for s in body["suggestions"]]
+
+        assert codes(posted.json()) == [(s.system, s.code) for s in expected.suggestions]
+
+        os.kill(min(first), signal.SIGKILL)  # as an out-of-memory kill would
+        again = _post(running.base, integration, f"{text} Seen again.")
+        assert again.status_code in (201, 503), again.text
+        if again.status_code == 503:  # it reached the process as it died: the next one codes
+            assert again.json()["error"]["code"] == "coder_pool_error"
+            again = _post(running.base, integration, f"{text} Seen again.")
+        assert again.status_code == 201, again.text
+        replaced = _coding_processes(running.process.pid)
+        assert len(replaced) == 2 and replaced.isdisjoint(first)
+    finally:
+        running.kill()
+    # killed with SIGKILL, the service leaves no coding process behind
+    deadline = time.monotonic() + 20
+    while _alive(replaced) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(replaced)

@@ -1,0 +1,65 @@
+"""Small coders for ``models.pool`` tests: spawned coding processes import them from here.
+
+``tests/support`` is on ``sys.path`` (pytest's ``pythonpath``), and a spawned process inherits the
+parent's ``sys.path``, so ``pool_coders:<name>`` loads in the worker processes as well.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from codesets.errors import CACError
+from models.schema import CodingResult, Evidence, Setting, Suggestion, Versions
+
+VERSIONS = Versions(icd10cm="2026", hcpcs="test", cpt="test", model="words", pipeline="words")
+DIE = "stop this process"
+
+
+class WordCoder:
+    """Suggests I10 with evidence on the note's first word and a confidence from its length.
+
+    The note ``DIE`` ends the coding process at once, as an out-of-memory kill would.
+    """
+
+    def code(
+        self, text: str, *, setting: Setting = "outpatient", date_of_service: date | None = None
+    ) -> CodingResult:
+        """The suggestion described above."""
+        return self.code_timed(text, setting=setting, date_of_service=date_of_service)[0]
+
+    def code_timed(
+        self, text: str, *, setting: Setting = "outpatient", date_of_service: date | None = None
+    ) -> tuple[CodingResult, dict[str, float]]:
+        """``code``, with the process id as its one "stage" (so tests see which process coded)."""
+        if text == DIE:
+            os._exit(1)
+        first = text.split()[0]
+        suggestion = Suggestion(
+            system="ICD-10-CM",
+            code="I10",
+            description="Essential (primary) hypertension",
+            billable=True,
+            confidence=len(text) % 97 / 97,
+            rank=1,
+            evidence=[Evidence(start=0, end=len(first), text=first)],
+            rationale=f"{setting} note of {len(text)} characters",
+        )
+        result = CodingResult(
+            suggestions=[suggestion],
+            mentions=[],
+            versions=VERSIONS,
+            setting=setting,
+            date_of_service=date_of_service,
+        )
+        return result, {"pid": float(os.getpid())}
+
+
+def load_word_coder() -> WordCoder:
+    """Loader of ``WordCoder``."""
+    return WordCoder()
+
+
+def load_nothing() -> WordCoder:
+    """A loader that fails the way a missing code-set file does."""
+    raise CACError("code-set file missing: icd10cm.marshal")
