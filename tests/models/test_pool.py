@@ -47,7 +47,8 @@ def test_results_equal_those_of_the_same_coder_in_this_process(pool: CoderPool) 
 
 
 def test_notes_from_many_threads_spread_over_the_processes(pool: CoderPool) -> None:
-    texts = [f"{NOTES[i % len(NOTES)]} Visit {i}." for i in range(40)]
+    # 20 ms each: one process alone would need 800 ms, so the idle one takes its share
+    texts = [f"{pool_coders.PAUSE} {NOTES[i % len(NOTES)]} Visit {i}." for i in range(40)]
     with ThreadPoolExecutor(max_workers=8) as threads:
         coded = list(threads.map(pool.code_timed, texts))
     here = pool_coders.WordCoder()

@@ -7,6 +7,7 @@ parent's ``sys.path``, so ``pool_coders:<name>`` loads in the worker processes a
 from __future__ import annotations
 
 import os
+import time
 from datetime import date
 
 from codesets.errors import CACError
@@ -14,12 +15,14 @@ from models.schema import CodingResult, Evidence, Setting, Suggestion, Versions
 
 VERSIONS = Versions(icd10cm="2026", hcpcs="test", cpt="test", model="words", pipeline="words")
 DIE = "stop this process"
+PAUSE = "[pause]"  # a note starting with it takes 20 ms, as a real one would
 
 
 class WordCoder:
     """Suggests I10 with evidence on the note's first word and a confidence from its length.
 
-    The note ``DIE`` ends the coding process at once, as an out-of-memory kill would.
+    The note ``DIE`` ends the coding process at once, as an out-of-memory kill would; a note
+    starting with ``PAUSE`` takes 20 ms.
     """
 
     def code(
@@ -34,6 +37,8 @@ class WordCoder:
         """``code``, with the process id as its one "stage" (so tests see which process coded)."""
         if text == DIE:
             os._exit(1)
+        if text.startswith(PAUSE):
+            time.sleep(0.02)
         first = text.split()[0]
         suggestion = Suggestion(
             system="ICD-10-CM",
