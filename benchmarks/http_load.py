@@ -14,7 +14,8 @@ p50/p95/p99 latency, errors by kind, the server's CPU per request (user + system
 and every process under it, coding processes included, from /proc) and the client's own,
 start-up time and each process's peak resident memory, then stops the server it started. It
 never talks to any other host. ``--coding-processes N`` sets ``CAC_CODING_PROCESSES`` (see
-``models.pool``).
+``models.pool``); ``--replay-coder`` answers every note with one stored result
+(``replay_coder.py``), which leaves the service's own work.
 
 The per-key rate limit is raised for the run (it would otherwise be what is measured); every other
 setting is the service's default. The client runs on the same 2 cores as the server, so its own
@@ -44,7 +45,8 @@ import httpx
 
 HOST = "127.0.0.1"  # loopback only, by design: there is no option to change it
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_NOTE = Path(__file__).resolve().parent / "data" / "note_400w.txt"
+HERE = Path(__file__).resolve().parent
+DEFAULT_NOTE = HERE / "data" / "note_400w.txt"
 MAX_TOTAL_REQUESTS = 100_000
 
 
@@ -83,9 +85,14 @@ def _free_port() -> int:
         return port
 
 
-def _environment(data_dir: Path, database_url: str | None, coding_processes: int) -> dict[str, str]:
+def _environment(data_dir: Path, args: argparse.Namespace) -> dict[str, str]:
+    database_url: str | None = args.database_url
     env = dict(os.environ)
-    env["CAC_CODING_PROCESSES"] = str(coding_processes)
+    env["CAC_CODING_PROCESSES"] = str(args.coding_processes)
+    if args.replay_coder:
+        env["CAC_CODER_FACTORY"] = "replay_coder:load"
+        env["CAC_REPLAY_NOTE"] = str(Path(args.note).resolve())
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
     env["CAC_DATA_DIR"] = str(data_dir)
     env["DATABASE_URL"] = database_url or f"sqlite:///{data_dir / 'cac.db'}"
     env["CAC_RATE_LIMIT_PER_SECOND"] = "1000000"
@@ -258,7 +265,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.requests * len(levels) > MAX_TOTAL_REQUESTS:
         raise SystemExit(f"at most {MAX_TOTAL_REQUESTS} requests per run")
     with tempfile.TemporaryDirectory(prefix="cac-http-bench-") as tmp:
-        env = _environment(Path(tmp), args.database_url, args.coding_processes)
+        env = _environment(Path(tmp), args)
         key = _create_key(env)
         port = _free_port()
         base = f"http://{HOST}:{port}"
@@ -279,6 +286,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "note_words": len(text.split()),
         "uvicorn_workers": args.workers,
         "coding_processes": args.coding_processes,
+        "coder": "replay" if args.replay_coder else "real",
         "launch_to_first_ready_s": round(first_ready_s, 2),
         "launch_to_all_ready_s": round(all_ready_s, 2),
         "peak_rss_mb_by_pid": rss,
@@ -293,6 +301,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument(
         "--coding-processes", type=int, default=0, help="coding processes per uvicorn worker"
+    )
+    parser.add_argument(
+        "--replay-coder",
+        action="store_true",
+        help="answer every note with the real coder's result for --note, coded once at start "
+        "(replay_coder.py): the service's own CPU per request, without coding",
     )
     parser.add_argument("--concurrency", default="1,2,4,8,16", help="comma-separated levels")
     parser.add_argument("--requests", type=int, default=500, help="requests per level (cap)")
