@@ -86,7 +86,6 @@ def _free_port() -> int:
 
 
 def _environment(data_dir: Path, args: argparse.Namespace) -> dict[str, str]:
-    database_url: str | None = args.database_url
     env = dict(os.environ)
     env["CAC_CODING_PROCESSES"] = str(args.coding_processes)
     if args.replay_coder:
@@ -94,7 +93,7 @@ def _environment(data_dir: Path, args: argparse.Namespace) -> dict[str, str]:
         env["CAC_REPLAY_NOTE"] = str(Path(args.note).resolve())
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
     env["CAC_DATA_DIR"] = str(data_dir)
-    env["DATABASE_URL"] = database_url or f"sqlite:///{data_dir / 'cac.db'}"
+    env["DATABASE_URL"] = args.database_url or f"sqlite:///{data_dir / 'cac.db'}"
     env["CAC_RATE_LIMIT_PER_SECOND"] = "1000000"
     env["CAC_RATE_LIMIT_BURST"] = "1000000"
     return env
