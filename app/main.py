@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.codelookup import CodeSets
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
+from app.keycache import VerifiedKeys
 from app.metrics import Metrics
 from app.middleware import ServiceMiddleware
 from app.migrate import migrate
@@ -43,6 +44,7 @@ def build_runtime(
         secret=server_secret(settings),
         metrics=Metrics(),
         buckets=TokenBuckets(rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst),
+        verified_keys=VerifiedKeys(settings.key_cache_s),
         coder=coder,
         codesets=codesets,
     )

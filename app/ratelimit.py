@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 
@@ -19,14 +20,14 @@ class TokenBuckets:
     def __init__(self, *, rate: float, burst: int) -> None:
         self._rate = rate
         self._burst = float(burst)
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[Hashable, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def take(self, key_id: int) -> float:
-        """Spend a token of ``key_id``; 0.0 when allowed, else seconds until one is free."""
+    def take(self, key: Hashable) -> float:
+        """Spend a token of ``key``; 0.0 when allowed, else seconds until one is free."""
         now = time.monotonic()
         with self._lock:
-            bucket = self._buckets.setdefault(key_id, _Bucket(self._burst, now))
+            bucket = self._buckets.setdefault(key, _Bucket(self._burst, now))
             bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
             bucket.updated = now
             if bucket.tokens >= 1.0:

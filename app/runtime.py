@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.codelookup import CodeSets
+from app.keycache import VerifiedKeys
 from app.metrics import Metrics
 from app.ratelimit import TokenBuckets
 from app.settings import Settings
@@ -33,6 +34,7 @@ class Runtime:
     secret: bytes
     metrics: Metrics
     buckets: TokenBuckets
+    verified_keys: VerifiedKeys
     coder: Coder | None = None
     codesets: CodeSets | None = None
     # why the coder or code sets are not loaded (error class names only)
@@ -84,6 +86,13 @@ def load_components(runtime: Runtime) -> None:
     # coding processes, this process holds only the code sets, which nothing else froze).
     gc.collect()
     gc.freeze()
+
+
+def coder_running(runtime: Runtime) -> bool:
+    """True when the coder is loaded and, with coding processes, one of them is running."""
+    if isinstance(runtime.coder, CoderPool):
+        return runtime.coder.running
+    return runtime.coder is not None
 
 
 def close_components(runtime: Runtime) -> None:

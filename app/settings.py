@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     batch_max_notes: int = Field(default=50, ge=1)
     rate_limit_per_second: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=60, ge=1)
+    # Seconds a verified API key is trusted without a database lookup (``app.keycache``): a key
+    # revoked through another process stops within this time; 0 looks every request up.
+    key_cache_s: float = Field(default=2.0, ge=0, le=60)
     cors_origins: list[str] = Field(default_factory=list)
     # HMAC secret for API keys, hex; when unset, generated once into ``<data_dir>``. Replicas
     # sharing one PostgreSQL database must share this secret.

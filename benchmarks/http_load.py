@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from keepalive_client import KeepAliveClient, ResponseFramingError
 
 HOST = "127.0.0.1"  # loopback only, by design: there is no option to change it
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,7 +187,7 @@ def _server_cpu_s(server_pid: int) -> float:
 
 
 async def _drive(
-    base: str,
+    port: int,
     key: str,
     text: str,
     concurrency: int,
@@ -201,30 +202,30 @@ async def _drive(
     run = uuid.uuid4().hex[:8]
     deadline = time.perf_counter() + duration_s
     headers = {"Authorization": f"Bearer {key}"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    encoded_text = json.dumps(text)
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client() -> None:
         nonlocal issued
+        connection = KeepAliveClient(HOST, port, "/v1/notes", headers)
         while issued < requests and time.perf_counter() < deadline:
             issued += 1
-            body = {"text": text, "encounter_id": f"bench-{run}-{concurrency}-{issued}"}
+            encounter = f"bench-{run}-{concurrency}-{issued}"
+            body = f'{{"text": {encoded_text}, "encounter_id": "{encounter}"}}'.encode()
             started = time.perf_counter()
             try:
-                response = await http.post(f"{base}/v1/notes", json=body, headers=headers)
-                kind = (
-                    None if response.status_code in (200, 201) else f"HTTP {response.status_code}"
-                )
-            except httpx.HTTPError as error:
+                status = await connection.post(body, timeout_s=60.0)
+                kind = None if status in (200, 201) else f"HTTP {status}"
+            except (OSError, EOFError, TimeoutError, ResponseFramingError) as error:
                 kind = type(error).__name__
             latencies.append(1000 * (time.perf_counter() - started))
             if kind is not None:
                 errors[kind] += 1
+        await connection.close()
 
     cpu_before = _server_cpu_s(server_pid)
     client_before = time.process_time()
     started = time.perf_counter()
-    async with httpx.AsyncClient(limits=limits, timeout=60.0) as http:
-        await asyncio.gather(*(client(http) for _ in range(concurrency)))
+    await asyncio.gather(*(client() for _ in range(concurrency)))
     wall_s = time.perf_counter() - started
     cpu_s = _server_cpu_s(server_pid) - cpu_before
     client_cpu_s = time.process_time() - client_before
@@ -271,10 +272,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         server = _start_server(env, port, args.workers)
         try:
             first_ready_s, all_ready_s = _wait_ready(base, key, args.workers, args.startup_timeout)
-            asyncio.run(_drive(base, key, text, 1, args.warmup, args.duration, server.pid))
+            asyncio.run(_drive(port, key, text, 1, args.warmup, args.duration, server.pid))
             results = [
                 asyncio.run(
-                    _drive(base, key, text, level, args.requests, args.duration, server.pid)
+                    _drive(port, key, text, level, args.requests, args.duration, server.pid)
                 )
                 for level in levels
             ]

@@ -59,6 +59,9 @@ def create_key(body: KeyIn, session: SessionDep, runtime: RuntimeDep, actor: Adm
 
 
 @router.delete("/{key_id}", response_model=KeyOut)
-def revoke_key(key_id: RowId, session: SessionDep, actor: Admin) -> KeyOut:
-    """Revoke a key; it stops working at once."""
-    return _out(keys.revoke_key(session, key_id=key_id, actor=actor))
+def revoke_key(key_id: RowId, session: SessionDep, runtime: RuntimeDep, actor: Admin) -> KeyOut:
+    """Revoke a key; it stops working at once here, and within ``CAC_KEY_CACHE_S`` seconds in
+    other worker processes and replicas."""
+    revoked = keys.revoke_key(session, key_id=key_id, actor=actor)
+    runtime.verified_keys.forget(key_id)
+    return _out(revoked)

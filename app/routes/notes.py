@@ -24,7 +24,7 @@ from app.erase import erase_note
 from app.errors import NoteNotFound, RequestTooLarge, error_body, status_for
 from app.finalize import current_codes
 from app.intake import Intake, code_note
-from app.routes import REPLAY_RESPONSE, RowId
+from app.routes import REPLAY_RESPONSE, RowId, json_response
 from app.runtime import Runtime
 from app.schemas import AuditEventOut, EraseIn, NoteCoded, NoteIn, NoteOut, SuggestionsOut
 from app.tables import Note
@@ -66,14 +66,13 @@ def count_intake(request: Request, source: str, done: Intake) -> None:
 def post_note(
     note: NoteIn,
     request: Request,
-    response: Response,
     session: SessionDep,
     coder: CoderDep,
     settings: SettingsDep,
     actor: Integration,
     cid: CorrelationDep,
     idempotency_key: IdempotencyKey = None,
-) -> NoteCoded:
+) -> Response:
     """Code a note synchronously; every suggestion needs review. Repeats return the first result."""
     done = code_note(
         session,
@@ -85,10 +84,11 @@ def post_note(
         correlation_id=cid,
     )
     count_intake(request, "api", done)
-    if done.replayed:
-        response.status_code = 200
-    response.headers["Location"] = f"/v1/notes/{done.note.id}"
-    return views.note_coded(session, done)
+    return json_response(
+        views.note_coded(session, done),
+        status_code=200 if done.replayed else 201,
+        headers={"Location": f"/v1/notes/{done.note.id}"},
+    )
 
 
 class BatchItem(BaseModel):

@@ -12,6 +12,7 @@ from app import repository
 from app.db import is_reachable
 from app.deps import AnyKey, RuntimeDep, SessionDep
 from app.routes import ERROR_RESPONSES
+from app.runtime import coder_running
 
 router = APIRouter(tags=["operations"])
 # any valid key may call the keyed routes: only the key, its rate and the body size can fail
@@ -32,7 +33,7 @@ def ready(runtime: RuntimeDep, actor: AnyKey) -> JSONResponse:
     checks = {
         "database": is_reachable(runtime.engine),
         "codesets": runtime.codesets is not None,
-        "coder": runtime.coder is not None,
+        "coder": coder_running(runtime),
     }
     ok = all(checks.values())
     body = {
