@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pool_coders
 import pytest
@@ -56,7 +60,7 @@ def test_notes_from_many_threads_spread_over_the_processes(pool: CoderPool) -> N
     assert {int(stages["pid"]) for _, stages in coded} == {w.pid for w in pool.workers}
 
 
-def test_a_process_that_dies_fails_its_note_and_fresh_processes_code_the_next() -> None:
+def test_a_process_that_dies_fails_its_note_and_a_fresh_process_codes_the_next() -> None:
     pool = CoderPool(1, pool_coders.load_word_coder).started()
     try:
         before = {w.pid for w in pool.workers}
@@ -66,6 +70,48 @@ def test_a_process_that_dies_fails_its_note_and_fresh_processes_code_the_next() 
         assert {w.pid for w in pool.workers}.isdisjoint(before)
     finally:
         pool.close()
+
+
+def test_a_process_killed_while_idle_fails_no_note_and_is_replaced() -> None:
+    pool = CoderPool(2, pool_coders.load_word_coder).started()
+    try:
+        killed, survivor = sorted(w.pid for w in pool.workers)
+        os.kill(killed, signal.SIGKILL)
+        pool_coders.wait_until_dead(killed)
+        here = pool_coders.WordCoder()
+        assert [pool.code(text) for text in NOTES] == [here.code(text) for text in NOTES]
+        deadline = time.monotonic() + 60
+        while len(pool.workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = {w.pid for w in pool.workers}
+        assert len(pids) == 2 and survivor in pids and killed not in pids
+    finally:
+        pool.close()
+
+
+def test_when_no_process_can_be_started_the_pool_says_so(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    pool = CoderPool(1, pool_coders.LoadUnlessFileExists(str(broken))).started()
+    try:
+        assert pool.running
+        broken.touch()
+        (pid,) = (w.pid for w in pool.workers)
+        os.kill(pid, signal.SIGKILL)
+        pool_coders.wait_until_dead(pid)
+        with pytest.raises(CoderPoolError, match="no coding process is running"):
+            pool.code(NOTES[0])
+        assert not pool.running
+    finally:
+        pool.close()
+
+
+def test_close_stops_every_process() -> None:
+    pool = CoderPool(2, pool_coders.load_word_coder).started()
+    pids = [w.pid for w in pool.workers]
+    pool.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_a_coder_that_cannot_load_is_a_clear_error() -> None:

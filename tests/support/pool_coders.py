@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from codesets.errors import CACError
 from models.schema import CodingResult, Evidence, Setting, Suggestion, Versions
@@ -68,3 +70,30 @@ def load_word_coder() -> WordCoder:
 def load_nothing() -> WordCoder:
     """A loader that fails the way a missing code-set file does."""
     raise CACError("code-set file missing: icd10cm.marshal")
+
+
+@dataclass(frozen=True)
+class LoadUnlessFileExists:
+    """A loader of ``WordCoder`` that fails once ``path`` exists (a coder that stops loading)."""
+
+    path: str
+
+    def __call__(self) -> WordCoder:
+        """``WordCoder``, or the error of ``load_nothing`` once the file exists."""
+        if Path(self.path).exists():
+            return load_nothing()
+        return WordCoder()
+
+
+def wait_until_dead(pid: int) -> None:
+    """Return once the process has exited (a zombie its parent has not reaped yet, or gone)."""
+    status = Path(f"/proc/{pid}/status")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if "State:\tZ" in status.read_text():
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} is still running")
