@@ -58,13 +58,14 @@ def test_notes_are_coded_in_the_processes_and_stored_as_in_thread(
         )
         assert posted.status_code == 201, posted.text
         stored = client.get(f"/v1/notes/{posted.json()['id']}/suggestions", headers=headers)
+        pids = {worker.pid for worker in pool.workers}
     expected = pool_coders.WordCoder().code(text, setting="inpatient").suggestions[0]
     [suggestion] = stored.json()["suggestions"]
     assert (suggestion["code"], suggestion["rationale"]) == (expected.code, expected.rationale)
     spans = [(e["start"], e["end"], e["text"]) for e in suggestion["evidence"]]
     assert spans == [(0, 13, "Hypertension,")] and text[0:13] == "Hypertension,"
     # the app's shutdown stopped the coding processes
-    assert not _alive({worker.pid for worker in pool.workers})
+    assert len(pids) == 2 and not _alive(pids)
 
 
 def test_coding_processes_that_cannot_load_leave_the_service_up_and_not_ready(
@@ -79,6 +80,30 @@ def test_coding_processes_that_cannot_load_leave_the_service_up_and_not_ready(
         posted = client.post("/v1/notes", json={"text": "Hypertension."}, headers=headers)
         assert posted.status_code == 503
         assert client.get("/health").status_code == 200
+
+
+def test_a_service_whose_coding_processes_died_and_cannot_restart_is_not_ready(
+    settings: Settings,
+    fakes: ModuleType,
+    key_for: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broken = tmp_path / "broken"
+    monkeypatch.setenv(pool_coders.BROKEN_FILE_ENV, str(broken))
+    app = _pooled_app(settings, fakes, "load_until_broken")
+    headers = key_for(app, Role.INTEGRATION)
+    with TestClient(app) as client:
+        assert client.get("/ready", headers=headers).status_code == 200
+        broken.touch()
+        for worker in app.state.runtime.coder.workers:
+            os.kill(worker.pid, signal.SIGKILL)
+            pool_coders.wait_until_dead(worker.pid)
+        posted = client.post("/v1/notes", json={"text": "Hypertension."}, headers=headers)
+        assert posted.status_code == 503
+        assert posted.json()["error"]["code"] == "coder_pool_error"
+        ready = client.get("/ready", headers=headers)
+        assert ready.status_code == 503 and ready.json()["checks"]["coder"] is False
 
 
 def _post(base: str, headers: dict[str, str], text: str) -> httpx.Response:

@@ -89,9 +89,12 @@ def test_a_process_killed_while_idle_fails_no_note_and_is_replaced() -> None:
         pool.close()
 
 
-def test_when_no_process_can_be_started_the_pool_says_so(tmp_path: Path) -> None:
+def test_when_no_process_can_be_started_the_pool_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     broken = tmp_path / "broken"
-    pool = CoderPool(1, pool_coders.LoadUnlessFileExists(str(broken))).started()
+    monkeypatch.setenv(pool_coders.BROKEN_FILE_ENV, str(broken))
+    pool = CoderPool(1, pool_coders.load_until_broken).started()
     try:
         assert pool.running
         broken.touch()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -72,17 +71,17 @@ def load_nothing() -> WordCoder:
     raise CACError("code-set file missing: icd10cm.marshal")
 
 
-@dataclass(frozen=True)
-class LoadUnlessFileExists:
-    """A loader of ``WordCoder`` that fails once ``path`` exists (a coder that stops loading)."""
+# a loader reading it fails once the file it names exists (set it before the process spawns)
+BROKEN_FILE_ENV = "POOL_CODERS_BROKEN_FILE"
 
-    path: str
 
-    def __call__(self) -> WordCoder:
-        """``WordCoder``, or the error of ``load_nothing`` once the file exists."""
-        if Path(self.path).exists():
-            return load_nothing()
-        return WordCoder()
+def load_until_broken() -> WordCoder:
+    """``WordCoder``, or the error of ``load_nothing`` once the file ``BROKEN_FILE_ENV`` names
+    exists (a coder that stops loading, as after a bad deployment)."""
+    broken = os.environ.get(BROKEN_FILE_ENV)
+    if broken is not None and Path(broken).exists():
+        return load_nothing()
+    return WordCoder()
 
 
 def wait_until_dead(pid: int) -> None:
