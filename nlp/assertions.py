@@ -98,11 +98,12 @@ def assertion_of(
     sentence_starts: list[int],
     base: int,
     headers: list[tuple[int, int]],
+    historical: list[tuple[int, int, Any]],
 ) -> Assertion:
     """The assertion ConText gave one mention span of ``text``: flags and cues (offsets + ``base``).
 
     Cues inside a section header ("HISTORY:") or, but for historical ones, inside the mention's
-    own words do not count.
+    own words do not count. ``historical`` is ``historical_cues`` of the span's doc.
     """
     doc = span.doc
     flags = dict.fromkeys(_FLAGS, False)
@@ -110,11 +111,8 @@ def assertion_of(
     own_sentence = bisect_right(sentence_starts, span.start_char) - 1
     # ConText never links a cue to a target that holds it; a historical cue inside the
     # mention's own words ("status post CABG") still dates it
-    inside = [
-        m for m in _graph_modifiers(doc)
-        if m.category == "HISTORICAL"
-        and span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end
-    ]  # fmt: skip
+    first, last = span.start, span.end
+    inside = [m for start, end, m in historical if first <= start and end <= last]
     for modifier in [*span._.modifiers, *inside]:
         category = _FROM_MEDSPACY.get(modifier.category)
         if category not in flags:
@@ -138,9 +136,14 @@ def assertion_of(
     return Assertion(**flags, cues=tuple(cues))
 
 
-def _graph_modifiers(doc: Doc) -> list[Any]:
+def historical_cues(doc: Doc) -> list[tuple[int, int, Any]]:
+    """The historical cues ConText found in ``doc``: (start token, end token, modifier), in its
+    order; read once per doc, not once per mention (0.08 ms a note: a medSpaCy property per cue
+    and mention)."""
     graph = doc._.context_graph if Doc.has_extension("context_graph") else None
-    return list(graph.modifiers) if graph is not None else []
+    if graph is None:
+        return []
+    return [(*m.modifier_span, m) for m in graph.modifiers if m.category == "HISTORICAL"]
 
 
 def set_targets(doc: Doc, spans: list[Span]) -> None:

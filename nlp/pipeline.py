@@ -24,7 +24,13 @@ from spacy.tokens import Doc
 import nlp.components
 import nlp.sentences  # noqa: F401 - registers the cac_sentences component
 from codesets.model import Term
-from nlp.assertions import CONTEXT_COMPONENT, add_context, assertion_of, set_targets
+from nlp.assertions import (
+    CONTEXT_COMPONENT,
+    add_context,
+    assertion_of,
+    historical_cues,
+    set_targets,
+)
 from nlp.attributes import AttributeFinder
 from nlp.budget import check
 from nlp.components import MentionComponent, configure_tokenizer
@@ -138,13 +144,17 @@ class ClinicalPipeline:
             sentences.extend((s + base, e + base) for s, e in doc._.cac_sentences)
             starts = [s for s, _e in doc._.cac_sentences]
             headers = [(s.header_start, s.header_end) for s in doc._.cac_sections]
+            historical = historical_cues(doc)
             for span in doc.spans["cac_mentions"]:
                 found: Found = span._.cac_found
                 section = _section_at(sections, section_starts, found.start + base)
                 if section is not None and found.end + base <= section.header_end:
                     continue  # a header's own words ("PRESENT ILLNESS:") name a part of the note
                 assertion = _with_section(
-                    assertion_of(span, chunk, starts, base, headers), section, self.sections, text
+                    assertion_of(span, chunk, starts, base, headers, historical),
+                    section,
+                    self.sections,
+                    text,
                 )
                 mentions.append(
                     Mention(
@@ -197,9 +207,10 @@ class ClinicalPipeline:
         starts = [s for s, _e in doc._.cac_sentences]
         section_starts = [s.start for s in sections]
         headers = [(s.header_start, s.header_end) for s in sections]
+        historical = historical_cues(doc)
         return [
             _with_section(
-                assertion_of(span, text, starts, 0, headers),
+                assertion_of(span, text, starts, 0, headers, historical),
                 _section_at(sections, section_starts, span.start_char),
                 self.sections,
                 text,

@@ -21,6 +21,9 @@ NOTES = [
     "No evidence of fracture, although swelling of the left knee persists.\n"
     "Assessment: hypertension, cough, knee pain. Plan: no change; denies headache.",
     "Denies nausea. " * 30 + "Has vomiting and diarrhea without fever. " * 10,
+    # the one token-pattern cue ("-", "old": ``TokenSequences``) among phrase cues
+    "A 3-day-old rash, no fever. A 40-year - old man denies cough; possible pneumonia. "
+    "10-week-OLD knee pain, no swelling. History of hypertension. Mother had breast cancer.",
 ]
 
 
