@@ -96,20 +96,35 @@ class StoreCodeBook:
 
     def __init__(self, store: CodeSets) -> None:
         self._store = store
+        # A note asks for the same few dozen codes ~70 times and walks their children: the
+        # store resolves the release on every call (0.41 us a record, 2.6 us a child list,
+        # against 0.06 us for a dict hit). The answers never change, so those of codes the
+        # store holds are kept (at most one per code; a racing thread stores the same value).
+        self._records: dict[tuple[System, str], Code] = {}
+        self._children: dict[str, tuple[str, ...]] = {}
 
     def get(self, system: System, code: str) -> Code | None:
         """The record of ``code``, or ``None`` when the store does not hold it."""
-        try:
-            return self._store.find(system, code)
-        except CACError:
-            return None
+        found = self._records.get((system, code))
+        if found is None:
+            try:
+                found = self._store.find(system, code)
+            except CACError:
+                return None
+            if found is not None:
+                self._records[system, code] = found
+        return found
 
     def children(self, code: str) -> list[str]:
         """The codes one level below ``code``."""
-        try:
-            return [child.code for child in self._store.children(code)]
-        except CACError:
-            return []
+        known = self._children.get(code)
+        if known is None:
+            try:
+                known = tuple(child.code for child in self._store.children(code))
+            except CACError:
+                return []
+            self._children[code] = known
+        return list(known)
 
     def terms(self, system: System) -> Iterable[Term]:
         """Every phrase the store holds for ``system``."""

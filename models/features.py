@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import lru_cache
 
 from codesets.model import System
 from models.candidate import Candidate
@@ -48,6 +49,9 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
+# Section names and the values of the one-hot features are few, and every candidate of every
+# note reads them: each is worked out once (a candidate's features: 6.6 -> 4.6 us).
+@lru_cache(maxsize=1024)
 def section_group(section: str | None) -> str:
     """The coarse section group of a section name."""
     name = (section or "").lower()
@@ -57,8 +61,9 @@ def section_group(section: str | None) -> str:
     return "other"
 
 
-def _onehot(value: str, options: tuple[str, ...]) -> list[float]:
-    return [1.0 if value == option else 0.0 for option in options]
+@lru_cache(maxsize=1024)
+def _onehot(value: str, options: tuple[str, ...]) -> tuple[float, ...]:
+    return tuple(1.0 if value == option else 0.0 for option in options)
 
 
 def features(

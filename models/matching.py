@@ -90,27 +90,27 @@ _MODIFIERS = frozenset(
 )
 
 
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "is", "us")):
-        word = word[:-1]
-    return _SPELLING.get(word, word)
-
-
 def words(text: str) -> list[str]:
     """The meaningful words of ``text`` in order, lower-cased and lightly stemmed."""
     return list(_words(text))
 
 
-# the same mention texts, clauses and site words recur note after note: each is read once
+# the same mention texts, clauses and site words recur note after note: each is read once. Half
+# the texts of a note are new (its clauses and the words before its mentions), so the loop is
+# kept flat (stemming inline: 1.48 -> 1.06 us a text, 33 texts a note)
 @lru_cache(maxsize=65_536)
 def _words(text: str) -> tuple[str, ...]:
     found = _WORD.findall(text.lower())
-    # A closing "a" names a type ("influenza A", "hemophilia A"), never an article.
-    return tuple(
-        _stem(w)
-        for i, w in enumerate(found)
-        if w not in _FILLER or (w == "a" and 0 < i == len(found) - 1)
-    )
+    last = len(found) - 1
+    kept: list[str] = []
+    for i, word in enumerate(found):
+        # a closing "a" names a type ("influenza A", "hemophilia A"), never an article
+        if word in _FILLER and not (word == "a" and 0 < i == last):
+            continue
+        if len(word) > 4 and word[-1] == "s" and not word.endswith(("ss", "is", "us")):
+            word = word[:-1]  # a plural
+        kept.append(_SPELLING.get(word, word))
+    return tuple(kept)
 
 
 @lru_cache(maxsize=65_536)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
@@ -90,20 +90,29 @@ def behaviour(text: str) -> str | None:
 
 def _row(words: list[str]) -> tuple[NeoplasmRow, str] | None:
     """The deepest Table row some site words name, with the path that found it."""
+    return _row_of(tuple(w.lower() for w in words))
+
+
+# A site reading tries each word before a neoplasm word about twice, alone and in pairs, and the
+# same site words recur note after note; each try is a Table search. The answer depends on the
+# lower-cased words only, so it is kept (a reading: 0.11 -> 0.09 ms on first sight of its
+# words, 0.08 -> 0.03 ms once they have been seen).
+@lru_cache(maxsize=16_384)
+def _row_of(words: tuple[str, ...]) -> tuple[NeoplasmRow, str] | None:
     data = _data()
-    phrase = " ".join(words).lower()
-    if not words or words[0].lower() in data.not_sites or phrase in data.not_sites:
+    phrase = " ".join(words)
+    if not words or words[0] in data.not_sites or phrase in data.not_sites:
         return None
     if any(behaviour(w) is not None for w in words):
         return None  # "malignant" is also a spelling of the row "Meckel diverticulum, malignant"
     spelled = data.site_spellings.get(phrase, phrase)
     paths = [tuple(spelled.split(", "))]
-    if len(words) > 1 and words[0].lower() not in data.not_sites:
+    if len(words) > 1 and words[0] not in data.not_sites:
         # a qualifier before a site is the Table's subterm: "renal pelvis" is "pelvis, renal",
         # "mediastinal lymph nodes" is "lymph ..., gland, mediastinal"
-        rest = " ".join(words[1:]).lower()
+        rest = " ".join(words[1:])
         head = data.site_spellings.get(rest, rest)
-        paths.append((*head.split(", "), words[0].lower()))
+        paths.append((*head.split(", "), words[0]))
     for path in paths:
         row = neoplasm_row(*path)
         if row is not None and row.path:

@@ -183,6 +183,8 @@ def _admin(code: str, anchor: Candidate, codebook: CodeBook) -> Candidate:
 
 
 def _vaccine_admin(vaccines: list[Candidate], text: str, codebook: CodeBook) -> list[Candidate]:
+    if not vaccines:
+        return []  # the search below reads the whole note (0.03 ms), and most notes give none
     out = []
     medicare = _MEDICARE.search(text) is not None
     for index, vaccine in enumerate(vaccines):
