@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -114,6 +115,17 @@ def for_writing(engine: Engine) -> Engine:
     return engine.execution_options(**{_IMMEDIATE: True})
 
 
+def begin_reading(session: Session) -> None:
+    """Begin ``session``'s next transaction as a reader, in a session bound for writing.
+
+    On SQLite it then begins deferred: it neither takes nor waits for the write lock, which a
+    write transaction holds through its commit's fsync. End that transaction before writing. A
+    transaction already begun goes on as it began.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={_IMMEDIATE: False})
+
+
 def make_engine(url: str, *, cipher: notecrypt.NoteCipher | None = None) -> Engine:
     """An engine for ``url`` sealing note text with ``cipher``; creates the SQLite file's folder
     and turns on WAL mode."""
@@ -129,11 +141,17 @@ def _engine(url: str) -> Engine:
             # the database holds note text: its folder is private to the service user
             Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         connect_args = {"check_same_thread": False, "factory": _WriterConnection}
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, json_serializer=_json_text)
         event.listen(engine, "connect", partial(_sqlite_pragmas, threading.Lock()))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
+
+
+def _json_text(value: Any) -> str:
+    # JSON columns through pydantic's serializer (Rust): a 400-word note's coding-run details
+    # (59 mentions, 19 kB) took 0.14 ms with json.dumps, 0.04 ms with this
+    return pydantic_core.to_json(value).decode()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

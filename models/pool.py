@@ -160,7 +160,10 @@ class CoderPool:
     def running(self) -> bool:
         """True while a process is coding, idle or starting in place of a dead one."""
         with self._lock:
-            return not self._closed and bool(self._live or self._starting)
+            if self._closed:
+                return False
+            alive = any(worker.process.is_alive() for worker in self._live.values())
+            return alive or self._starting > 0
 
     def _launch(self) -> tuple[BaseProcess, Connection]:
         ours, theirs = self._context.Pipe()
@@ -230,9 +233,12 @@ class CoderPool:
         request = pickle.dumps((text, setting, date_of_service), _PROTOCOL)
         while True:
             worker = self._take()
+            if not worker.process.is_alive():  # it died idle (one waitpid): another codes the note
+                self._replace(worker)
+                continue
             try:
                 worker.connection.send_bytes(request)
-            except OSError:  # it died while idle and never saw the note: another one codes it
+            except OSError:  # it died just now, before reading the note
                 self._replace(worker)
                 continue
             try:

@@ -7,6 +7,7 @@ against the result it replaced.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from datetime import date
@@ -192,3 +193,29 @@ def test_sqlite_writers_of_one_process_queue_and_hand_over(tmp_path: Any) -> Non
         assert not raw.writer.locked()
     with engine.begin() as connection:
         assert connection.exec_driver_sql("SELECT x FROM t ORDER BY x").scalars().all() == [1, 2]
+
+
+def test_a_repeated_note_is_answered_while_another_process_writes(
+    tmp_path: Any, fakes: Any, key_for: Any
+) -> None:
+    # the look-up for an earlier identical request only reads, so it neither takes nor waits
+    # for SQLite's write lock (here held by another connection, as by a second worker)
+    database = tmp_path / "cac.db"
+    settings = Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path / "data")
+    app = create_app(settings, coder=RichCoder(), codesets=fakes.FakeCodeSets())
+    integration = key_for(app, Role.INTEGRATION)
+    body = {"text": NOTE, "encounter_id": "ENC-1"}
+    with TestClient(app) as client:
+        first = client.post("/v1/notes", json=body, headers=integration)
+        assert first.status_code == 201, first.text
+        other = sqlite3.connect(database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            again = client.post("/v1/notes", json=body, headers=integration)
+            waited = time.monotonic() - started
+        finally:
+            other.rollback()
+            other.close()
+    assert again.status_code == 200 and again.json() == {**first.json(), "replayed": True}
+    assert waited < 5  # the write lock would have kept it waiting 15 s (busy_timeout), then 500
