@@ -9,13 +9,15 @@ Usage (from the repository root):
 The script makes a throw-away data directory (SQLite database, server secret), creates an
 integration key with ``cac keys create``, starts ``uvicorn app.main:create_app --factory`` bound to
 127.0.0.1 only, waits until ``/ready`` answers, sends a few warm-up notes, then drives the service
-at each concurrency with a bounded number of requests and a bounded time. It reports throughput,
-p50/p95/p99 latency, errors by kind, the server's CPU per request (user + system time of uvicorn
-and every process under it, coding processes included, from /proc) and the client's own,
-start-up time and each process's peak resident memory, then stops the server it started. It
-never talks to any other host. ``--coding-processes N`` sets ``CAC_CODING_PROCESSES`` (see
-``models.pool``); ``--replay-coder`` answers every note with one stored result
-(``replay_coder.py``), which leaves the service's own work.
+at each concurrency with a bounded number of requests and a bounded time, each client on one
+keep-alive connection (``keepalive_client.py``: it shares the server's cores, and used a sixth of
+httpx's CPU per request). It reports throughput, p50/p95/p99 latency, errors by kind, the
+server's CPU per request (user + system time of uvicorn and every process under it, coding
+processes included, from /proc) and the client's own, start-up time and each process's peak
+resident memory, then stops the server it started. It never talks to any other host.
+``--coding-processes N`` sets ``CAC_CODING_PROCESSES`` (see ``models.pool``); ``--replay-coder``
+answers every note with one stored result (``replay_coder.py``), which leaves the service's own
+work.
 
 The per-key rate limit is raised for the run (it would otherwise be what is measured); every other
 setting is the service's default. The client runs on the same 2 cores as the server, so its own
