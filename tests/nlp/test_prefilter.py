@@ -10,7 +10,14 @@ from importlib import resources
 
 import pytest
 
-from nlp.prefilter import GatedPattern, PatternSet, fold, literal_prefixes, share_scans
+from nlp.prefilter import (
+    GatedPattern,
+    PatternSet,
+    fold,
+    literal_prefixes,
+    required_literals,
+    share_scans,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +38,36 @@ from nlp.prefilter import GatedPattern, PatternSet, fold, literal_prefixes, shar
 def test_literal_prefixes(pattern: str, expected: set[str] | None) -> None:
     found = literal_prefixes(re.compile(pattern, re.IGNORECASE))
     assert found == (None if expected is None else frozenset(expected))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"\bi\s?&\s?d\b", [{"i"}, {"&"}, {"d"}]),
+        (
+            r"(\d+)\s*(?:min|minutes) (?:total|were spent|spent)",
+            [{"min"}, {" "}, {"total", "spent"}],
+        ),
+        (r"(?:ab|)c", [{"c"}]),  # a branch that may be empty requires nothing
+        (r"x?(?:yz)+[^q]", [{"yz"}]),  # an optional part requires nothing, a repeated one does
+        (r"(?=total)\d", []),  # a look-ahead's text is not part of the match
+        ("caf\u00e9s", [{"caf"}, {"s"}]),  # a non-ASCII literal ends a run
+    ],
+)
+def test_required_literals(pattern: str, expected: list[set[str]]) -> None:
+    found = required_literals(re.compile(pattern, re.IGNORECASE))
+    assert found == tuple(frozenset(group) for group in expected)
+
+
+def test_pattern_lacking_a_required_literal_is_not_run() -> None:
+    # "I&D" has no prefix worth gating ("i"): without "&" in the note it cannot match at all
+    gated = GatedPattern(re.compile(r"\bi\s?&\s?d\b", re.IGNORECASE))
+    assert gated.prefixes == frozenset({"i"})
+    for text in ("incision and drainage, i d", "I & D; i&d", "\u0130&D", ""):
+        scanned = PatternSet([gated]).scan(text)
+        assert [m.span() for m in scanned.finditer(gated)] == [
+            m.span() for m in gated.pattern.finditer(text)
+        ]
 
 
 def test_fold_maps_every_character_ignorecase_equates_with_ascii() -> None:
