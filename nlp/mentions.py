@@ -290,14 +290,20 @@ class _NearIndex:
     def __init__(self, choices: list[str], shared: int) -> None:
         self.choices = choices
         self.shared = shared
-        # affix -> (the choices with it, their positions in ``choices``), both in choice order
-        self.by_start: dict[str, tuple[list[str], list[int]]] = {}
-        self.by_end: dict[str, tuple[list[str], list[int]]] = {}
+        # affix -> {position in ``choices``: choice} of the choices with it, in choice order (a
+        # mapping: ``extractOne`` then gives the position of what it found)
+        self.by_start: dict[str, dict[int, str]] = {}
+        self.by_end: dict[str, dict[int, str]] = {}
+        by_start, by_end = self.by_start, self.by_end
         for k, choice in enumerate(choices):
-            for table, affix in ((self.by_start, choice[:shared]), (self.by_end, choice[-shared:])):
-                words, positions = table.setdefault(affix, ([], []))
-                words.append(choice)
-                positions.append(k)
+            group = by_start.get(choice[:shared])
+            if group is None:
+                group = by_start[choice[:shared]] = {}
+            group[k] = choice
+            group = by_end.get(choice[-shared:])
+            if group is None:
+                group = by_end[choice[-shared:]] = {}
+            group[k] = choice
 
     def first_within_one(self, word: str) -> str | None:
         """The nearest choice at most one edit from ``word`` (the first of equals), or None."""
@@ -310,9 +316,9 @@ class _NearIndex:
             if group is None:
                 continue
             # the group's nearest choice, the first of equals (``extractOne`` keeps the first)
-            hit = extractOne(word, group[0], scorer=OSA.distance, score_cutoff=1)
-            if hit is not None and (best is None or (hit[1], group[1][hit[2]]) < best):
-                best = (hit[1], group[1][hit[2]])
+            hit = extractOne(word, group, scorer=OSA.distance, score_cutoff=1)
+            if hit is not None and (best is None or (hit[1], hit[2]) < best):
+                best = (hit[1], hit[2])
         return None if best is None else self.choices[best[1]]
 
 
