@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from app.tables import AuditEvent
+from app.tables import AuditEvent, Base
+
+_AUDIT = Base.metadata.tables[AuditEvent.__tablename__]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,22 +42,25 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     correlation_id: str | None = None,
-) -> AuditEvent:
-    """Append one audit event to the caller's transaction (it commits with the change)."""
-    event = AuditEvent(
-        at=now(),
-        actor=actor.name,
-        actor_key_id=actor.key_id,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        note_id=note_id,
-        before=before,
-        after=after,
-        correlation_id=correlation_id,
-    )
-    session.add(event)
-    return event
+) -> None:
+    """Append one audit event to the caller's transaction (it commits with the change).
+
+    A Core INSERT, not an ORM object: the event is written at once (after whatever the session
+    had pending), and nothing reads it back in the same transaction.
+    """
+    event = {
+        "at": now(),
+        "actor": actor.name,
+        "actor_key_id": actor.key_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "note_id": note_id,
+        "before": before,
+        "after": after,
+        "correlation_id": correlation_id,
+    }
+    session.execute(insert(_AUDIT), [event])
 
 
 def for_note(session: Session, note_id: int) -> list[AuditEvent]:
