@@ -45,8 +45,9 @@ def record(
 ) -> None:
     """Append one audit event to the caller's transaction (it commits with the change).
 
-    A Core INSERT, not an ORM object: the event is written at once (after whatever the session
-    had pending), and nothing reads it back in the same transaction.
+    A Core INSERT, not an ORM object: the event is written at once, possibly before ORM objects
+    the session has not flushed yet (the log has no foreign keys, and its entries are ordered by
+    their own ids), and nothing reads it back in the same transaction.
     """
     event = {
         "at": now(),
