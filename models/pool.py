@@ -44,6 +44,7 @@ WARM_UP_NOTE = "Assessment: type 2 diabetes mellitus without complications. Deni
 START_TIMEOUT_S = 300.0
 # how long ``close`` waits for a process to finish the note it holds before stopping it
 CLOSE_TIMEOUT_S = 30.0
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 Coded = tuple[CodingResult, dict[str, float]]
 
@@ -113,9 +114,6 @@ def _reply(coder: Coder, text: str, setting: Setting, date_of_service: date | No
         except Exception:  # an error that cannot be pickled is named instead
             named = CoderPoolError(f"the coder raised {type(error).__name__}")
             return pickle.dumps(named, _PROTOCOL)
-
-
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 class CoderPool:
