@@ -85,14 +85,22 @@ def load_until_broken() -> WordCoder:
 
 
 def wait_until_dead(pid: int) -> None:
-    """Return once the process has exited (a zombie its parent has not reaped yet, or gone)."""
+    """Return once the process has exited with all its threads (a zombie its parent has not
+    reaped yet, or gone).
+
+    A killed process's main thread shows as a zombie while its other threads may still be
+    exiting and holding its pipe open: they are gone once it counts one thread.
+    """
     status = Path(f"/proc/{pid}/status")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
-            if "State:\tZ" in status.read_text():
-                return
-        except FileNotFoundError:
+            fields = status.read_text()
+        except FileNotFoundError:  # reaped
+            return
+        except ProcessLookupError:  # /proc answers ESRCH while the process is being torn down
+            fields = ""
+        if "State:\tZ" in fields and "Threads:\t1\n" in fields:
             return
         time.sleep(0.01)
     raise AssertionError(f"process {pid} is still running")
